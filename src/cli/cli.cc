@@ -1,0 +1,33 @@
+#include "cli/cli.h"
+
+#include <exception>
+#include <iostream>
+
+#include "cli/command.h"
+
+namespace metrify::cli {
+
+int RunCli(int argc, char** argv) {
+  CLI::App app{"Metrify: a smart-metering data platform.\n"};
+  app.footer(
+      "Exit codes: 0 ok, 1 partly failed (e.g. rejected rows), 2 usage or configuration "
+      "error, 3 not found, 4 conflict, 5 invalid value, 6 server unreachable, 7 internal "
+      "error.\nRun `metrify COMMAND --help` for a command's options.");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", METRIFY_VERSION);
+  AddServeCommand(app);
+  AddEntityCommands(app);
+  AddConfigCommand(app);
+  AddVersionCommand(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::cerr << "metrify: internal error: " << e.what() << "\n";
+    return kExitInternal;
+  }
+  return kExitOk;
+}
+
+}  // namespace metrify::cli

@@ -1,0 +1,21 @@
+// Small string helpers shared across subsystems.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace metrify {
+
+std::string_view Trim(std::string_view s);
+std::string ToLower(std::string_view s);
+std::string ToUpper(std::string_view s);
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// Splits on `sep`; keeps empty pieces.
+std::vector<std::string_view> Split(std::string_view s, char sep);
+// Whole-string parses; nullopt when `s` is empty, has trailing junk or overflows.
+std::optional<double> ParseDouble(std::string_view s);
+std::optional<long long> ParseInt(std::string_view s);
+
+}  // namespace metrify

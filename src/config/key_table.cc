@@ -1,0 +1,219 @@
+#include "config/key_table.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "common/strings.h"
+
+namespace metrify::config {
+namespace {
+
+// Landing functions: an entry names its Config field by member pointers and
+// these templates assign the parsed value, so no entry needs its own code.
+void Assign(const ConfigValue& v, std::string& field) { field = std::get<std::string>(v); }
+void Assign(const ConfigValue& v, int& field) { field = static_cast<int>(std::get<int64_t>(v)); }
+void Assign(const ConfigValue& v, uint64_t& field) {
+  field = static_cast<uint64_t>(std::get<int64_t>(v));
+}
+void Assign(const ConfigValue& v, double& field) { field = std::get<double>(v); }
+
+template <auto kField>
+void StoreTop(const ConfigValue& v, Config& config) {
+  Assign(v, config.*kField);
+}
+
+template <auto kSection, auto kField>
+void Store(const ConfigValue& v, Config& config) {
+  Assign(v, (config.*kSection).*kField);
+}
+
+void StoreListen(const ConfigValue& v, Config& config) {
+  const auto& listen = std::get<HostPort>(v);
+  config.server.host = listen.host;
+  config.server.port = listen.port;
+}
+
+constexpr double kKiB = 1024;
+constexpr double kGiB = 1024.0 * 1024 * 1024;
+
+// Order matters: top-level keys first, then each section's keys together
+// (`config show` prints a section header whenever the section changes).
+// clang-format off
+const KeyDef kKeys[] = {
+    {.name = "profile", .type = KeyType::kEnum, .defaults = Same("development"),
+     .allowed = "development|staging|production",
+     .description = "Picks the other keys' defaults; --profile and METRIFY_PROFILE beat the file.",
+     .store = &StoreTop<&Config::profile>},
+    {.name = "mode", .type = KeyType::kEnum, .defaults = Same("embedded"),
+     .allowed = "embedded|scaled",
+     .description = "embedded: one process, local files; scaled: PostgreSQL, Kafka and Redis.",
+     .store = &StoreTop<&Config::mode>},
+
+    {.name = "server.listen", .type = KeyType::kHostPort,
+     .defaults = ByProfile("127.0.0.1:8000", "0.0.0.0:8000", "0.0.0.0:8000"),
+     .description = "HOST:PORT the HTTP API listens on; IPv6 as [::1]:8000.",
+     .store = &StoreListen},
+    {.name = "server.threads", .type = KeyType::kInt, .defaults = Same("0"), .min = 0, .max = 256,
+     .description = "HTTP worker threads; 0 = one per core.",
+     .store = &Store<&Config::server, &ServerConfig::threads>},
+    {.name = "server.max_body_bytes", .type = KeyType::kSize, .defaults = Same("67108864"),
+     .min = kKiB, .max = kGiB,
+     .description = "Largest accepted request body; bytes or 512KiB, 64MiB, 1GiB.",
+     .store = &Store<&Config::server, &ServerConfig::max_body_bytes>},
+    {.name = "server.read_timeout_s", .type = KeyType::kNumber, .defaults = Same("30"), .min = 0,
+     .max = 3600, .min_exclusive = true,
+     .description = "Seconds to receive a whole request.",
+     .store = &Store<&Config::server, &ServerConfig::read_timeout_s>},
+    {.name = "server.write_timeout_s", .type = KeyType::kNumber, .defaults = Same("30"), .min = 0,
+     .max = 3600, .min_exclusive = true,
+     .description = "Seconds to send a whole response.",
+     .store = &Store<&Config::server, &ServerConfig::write_timeout_s>},
+    {.name = "server.idle_timeout_s", .type = KeyType::kNumber, .defaults = Same("60"), .min = 0,
+     .max = 3600, .min_exclusive = true,
+     .description = "Seconds a keep-alive connection may stay idle.",
+     .store = &Store<&Config::server, &ServerConfig::idle_timeout_s>},
+    {.name = "server.shutdown_grace_s", .type = KeyType::kNumber, .defaults = Same("30"),
+     .min = 0, .max = 3600, .min_exclusive = true,
+     .description = "Seconds in-flight requests get to finish on shutdown.",
+     .store = &Store<&Config::server, &ServerConfig::shutdown_grace_s>},
+
+    {.name = "storage.data_dir", .type = KeyType::kPath,
+     .defaults = ByProfile("./data", "/var/lib/metrify", "/var/lib/metrify"),
+     .description = "Directory for the embedded engine, SQLite file and local lake.",
+     .store = &Store<&Config::storage, &StorageConfig::data_dir>},
+
+    {.name = "log.level", .type = KeyType::kEnum, .defaults = ByProfile("debug", "info", "info"),
+     .allowed = "trace|debug|info|warn|error",
+     .description = "Least severe level written.",
+     .store = &Store<&Config::log, &LogConfig::level>},
+    {.name = "log.format", .type = KeyType::kEnum, .defaults = Same("json"),
+     .allowed = "json|text",
+     .description = "json: one object per line; text: for humans at a terminal.",
+     .store = &Store<&Config::log, &LogConfig::format>},
+
+    {.name = "postgres.url", .type = KeyType::kUrl, .defaults = Same(""),
+     .allowed = "postgres|postgresql", .secrecy = Secrecy::kUrlPassword,
+     .description = "PostgreSQL for scaled mode, postgres://user@host:5432/db.",
+     .store = &Store<&Config::postgres, &PostgresConfig::url>},
+    {.name = "postgres.read_url", .type = KeyType::kUrl, .defaults = Same(""),
+     .allowed = "postgres|postgresql", .secrecy = Secrecy::kUrlPassword,
+     .description = "Read replica for queries; empty = postgres.url.",
+     .store = &Store<&Config::postgres, &PostgresConfig::read_url>},
+    {.name = "postgres.password", .type = KeyType::kString, .defaults = Same(""),
+     .secrecy = Secrecy::kSecret,
+     .description = "Password for URLs written without one; prefer the *_FILE variable.",
+     .store = &Store<&Config::postgres, &PostgresConfig::password>},
+
+    {.name = "redis.url", .type = KeyType::kUrl, .defaults = Same(""),
+     .allowed = "redis|rediss|unix", .secrecy = Secrecy::kUrlPassword,
+     .description = "Redis cache for scaled mode, redis://host:6379/0.",
+     .store = &Store<&Config::redis, &RedisConfig::url>},
+
+    {.name = "kafka.brokers", .type = KeyType::kString, .defaults = Same(""),
+     .description = "Kafka bootstrap servers for scaled mode, host1:9092,host2:9092.",
+     .store = &Store<&Config::kafka, &KafkaConfig::brokers>},
+};
+// clang-format on
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  // One row of the Levenshtein table; names are short, so this stays cheap.
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string_view Leaf(std::string_view name) {
+  size_t dot = name.rfind('.');
+  return dot == std::string_view::npos ? name : name.substr(dot + 1);
+}
+
+}  // namespace
+
+std::string_view ProfileName(Profile profile) {
+  switch (profile) {
+    case Profile::kDevelopment:
+      return "development";
+    case Profile::kStaging:
+      return "staging";
+    case Profile::kProduction:
+      return "production";
+  }
+  return "development";
+}
+
+std::optional<Profile> ProfileFromName(std::string_view name) {
+  for (Profile p : {Profile::kDevelopment, Profile::kStaging, Profile::kProduction}) {
+    if (name == ProfileName(p)) return p;
+  }
+  return std::nullopt;
+}
+
+std::string_view ProfileDefaults::For(Profile profile) const {
+  switch (profile) {
+    case Profile::kDevelopment:
+      return development;
+    case Profile::kStaging:
+      return staging;
+    case Profile::kProduction:
+      return production;
+  }
+  return development;
+}
+
+std::string_view KeyDef::section() const {
+  size_t dot = name.find('.');
+  return dot == std::string_view::npos ? std::string_view() : name.substr(0, dot);
+}
+
+std::string_view KeyDef::leaf() const { return Leaf(name); }
+
+std::span<const KeyDef> Keys() { return kKeys; }
+
+const KeyDef* FindKey(std::string_view name) {
+  for (const KeyDef& key : kKeys) {
+    if (key.name == name) return &key;
+  }
+  return nullptr;
+}
+
+bool IsSection(std::string_view name) {
+  return std::any_of(std::begin(kKeys), std::end(kKeys),
+                     [&](const KeyDef& key) { return !name.empty() && key.section() == name; });
+}
+
+std::string EnvVarName(const KeyDef& key) {
+  std::string name = "METRIFY_" + ToUpper(key.name);
+  std::replace(name.begin(), name.end(), '.', '_');
+  return name;
+}
+
+std::string SuggestKey(std::string_view name) {
+  // A small typo (about one edit per four characters) is the usual mistake;
+  // a key put in the wrong section is the other, caught by its leaf name.
+  const size_t limit = std::max<size_t>(1, name.size() / 4);
+  const KeyDef* best = nullptr;
+  size_t best_distance = limit + 1;
+  for (const KeyDef& key : kKeys) {
+    size_t distance = EditDistance(name, key.name);
+    if (distance < best_distance) {
+      best = &key;
+      best_distance = distance;
+    }
+  }
+  if (best != nullptr) return std::string(best->name);
+  for (const KeyDef& key : kKeys) {
+    if (key.leaf() == Leaf(name)) return std::string(key.name);
+  }
+  return "";
+}
+
+}  // namespace metrify::config

@@ -1,0 +1,157 @@
+#include "store/sqlite/migrations.h"
+
+#include <fmt/format.h>
+
+#include "common/time.h"
+
+namespace metrify::store {
+
+namespace {
+
+// Column names equal the wire names of model/*_fields so the repository maps
+// them without a translation table. Empty text is stored as NULL so foreign
+// keys only bind real references.
+constexpr std::string_view kV1Registry = R"sql(
+CREATE TABLE grid_operators (
+  key INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  control_area TEXT,
+  capacity_mw REAL,
+  voltage_level_kv REAL,
+  latitude REAL,
+  longitude REAL,
+  address TEXT,
+  postal_code TEXT,
+  city TEXT,
+  country TEXT,
+  status TEXT NOT NULL,
+  metadata TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX grid_operators_type ON grid_operators(type);
+CREATE INDEX grid_operators_status ON grid_operators(status);
+
+CREATE TABLE weather_stations (
+  key INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  provider TEXT,
+  type TEXT NOT NULL,
+  latitude REAL NOT NULL,
+  longitude REAL NOT NULL,
+  elevation_m REAL,
+  address TEXT,
+  postal_code TEXT,
+  city TEXT,
+  status TEXT NOT NULL,
+  metadata TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX weather_stations_status ON weather_stations(status);
+
+-- key is the dense integer the readings engine uses for this meter.
+CREATE TABLE meters (
+  key INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  latitude REAL,
+  longitude REAL,
+  address TEXT,
+  postal_code TEXT,
+  city TEXT,
+  grid_operator_id TEXT REFERENCES grid_operators(id) ON UPDATE RESTRICT ON DELETE RESTRICT,
+  weather_station_id TEXT REFERENCES weather_stations(id) ON UPDATE RESTRICT ON DELETE RESTRICT,
+  manufacturer TEXT,
+  model TEXT,
+  firmware TEXT,
+  serial TEXT,
+  installation_date TEXT,
+  segment TEXT NOT NULL,
+  tariff TEXT NOT NULL,
+  load_profile TEXT,
+  timezone TEXT NOT NULL,
+  register_multiplier REAL NOT NULL,
+  register_digits INTEGER NOT NULL,
+  register_decimals INTEGER NOT NULL,
+  rated_current_a REAL,
+  annual_consumption_kwh REAL,
+  metadata TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX meters_status ON meters(status);
+CREATE INDEX meters_type ON meters(type);
+CREATE INDEX meters_segment ON meters(segment);
+CREATE INDEX meters_grid_operator ON meters(grid_operator_id);
+CREATE INDEX meters_weather_station ON meters(weather_station_id);
+CREATE INDEX meters_city ON meters(city COLLATE NOCASE);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& RegistryMigrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "meters, grid operators and weather stations", kV1Registry},
+  };
+  return kMigrations;
+}
+
+namespace {
+
+Result<int> CurrentVersion(SqliteDb& db) {
+  METRIFY_RETURN_IF_ERROR(
+      db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+              "version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+              "applied_at INTEGER NOT NULL)"));
+  METRIFY_ASSIGN_OR_RETURN(SqliteStatement stmt,
+                           db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  METRIFY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  return row ? static_cast<int>(stmt.ColumnInt(0)) : 0;
+}
+
+Status ApplyOne(SqliteDb& db, const Migration& m) {
+  METRIFY_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  Status status = db.Exec(m.sql);
+  if (status.ok()) {
+    auto stmt = db.Prepare(
+        "INSERT INTO schema_migrations(version, description, applied_at) VALUES(?, ?, ?)");
+    status = stmt.status();
+    if (status.ok()) {
+      stmt->Bind(1, static_cast<int64_t>(m.version));
+      stmt->Bind(2, std::string(m.description));
+      stmt->Bind(3, NowMillis());
+      status = stmt->Run();
+    }
+  }
+  if (!status.ok()) {
+    (void)db.Exec("ROLLBACK");
+    return Status(status.code(), fmt::format("migration {} ({}) failed: {}", m.version,
+                                             m.description, status.message()));
+  }
+  return db.Exec("COMMIT");
+}
+
+}  // namespace
+
+Result<int> ApplyMigrations(SqliteDb& db, const std::vector<Migration>& migrations) {
+  METRIFY_ASSIGN_OR_RETURN(int version, CurrentVersion(db));
+  int newest = migrations.empty() ? 0 : migrations.back().version;
+  if (version > newest) {
+    return Status::InvalidArgument(fmt::format(
+        "{} has schema version {}, newer than this metrify knows ({}); upgrade metrify",
+        db.path(), version, newest));
+  }
+  for (const Migration& m : migrations) {
+    if (m.version <= version) continue;
+    METRIFY_RETURN_IF_ERROR(ApplyOne(db, m));
+    version = m.version;
+  }
+  return version;
+}
+
+}  // namespace metrify::store
