@@ -63,7 +63,10 @@ Result<store::ListQuery> ReadListQuery(const HttpRequest& request) {
     }
     query.filters.emplace_back(field->name, field->get(scratch));
   }
-  if (!errors.empty()) return Status::InvalidFields(errors.front().message, std::move(errors));
+  if (!errors.empty()) {
+    std::string message = errors.front().message;  // before errors is moved
+    return Status::InvalidFields(std::move(message), std::move(errors));
+  }
   return query;
 }
 

@@ -26,22 +26,23 @@ Listener::Listener(net::io_context& io, std::shared_ptr<ServerContext> context)
 Status Listener::Open(const std::string& host, uint16_t port) {
   beast::error_code ec;
   tcp::resolver resolver(io_);
-  auto endpoints =
-      resolver.resolve(host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  auto endpoints = resolver.resolve(host, std::to_string(port),
+                                    tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec) return Status::InvalidArgument("cannot resolve host '" + host + "': " + ec.message());
-  Status status = Status::IOError("cannot listen on " + host + ":" + std::to_string(port) +
-                                  ": no address");
+  ec = net::error::host_not_found;  // stays when the name has no address
   for (const auto& entry : endpoints) {
-    status = Bind(entry.endpoint());
-    if (status.ok()) break;
+    ec = Bind(entry.endpoint());
+    if (!ec) break;
   }
-  if (!status.ok()) return Status::IOError("cannot listen on " + host + ":" + std::to_string(port) +
-                                           ": " + status.message());
+  if (ec) {
+    return Status::IOError("cannot listen on " + host + ":" + std::to_string(port) + ": " +
+                           ec.message());
+  }
   port_ = acceptor_.local_endpoint().port();
   return Status::Ok();
 }
 
-Status Listener::Bind(const tcp::endpoint& endpoint) {
+beast::error_code Listener::Bind(const tcp::endpoint& endpoint) {
   beast::error_code ec;
   if (acceptor_.is_open()) acceptor_.close(ec);
   acceptor_.open(endpoint.protocol(), ec);
@@ -53,9 +54,8 @@ Status Listener::Bind(const tcp::endpoint& endpoint) {
   if (ec) {
     beast::error_code ignored;
     acceptor_.close(ignored);
-    return Status::IOError(ec.message());
   }
-  return Status::Ok();
+  return ec;
 }
 
 void Listener::Run() {
@@ -85,8 +85,7 @@ void Listener::OnAccept(beast::error_code ec, tcp::socket socket) {
   if (ec) {
     spdlog::debug("http: accept failed: {}", ec.message());
     retry_timer_.expires_after(kAcceptRetryDelay);
-    retry_timer_.async_wait(
-        beast::bind_front_handler(&Listener::OnRetryTimer, shared_from_this()));
+    retry_timer_.async_wait(beast::bind_front_handler(&Listener::OnRetryTimer, shared_from_this()));
     return;
   }
   auto session = std::make_shared<Session>(std::move(socket), context_);

@@ -35,7 +35,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void Close();
 
  private:
-  Status Bind(const boost::asio::ip::tcp::endpoint& endpoint);
+  boost::beast::error_code Bind(const boost::asio::ip::tcp::endpoint& endpoint);
   void Accept();
   void OnAccept(boost::beast::error_code ec, boost::asio::ip::tcp::socket socket);
   void OnRetryTimer(boost::beast::error_code ec);

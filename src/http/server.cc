@@ -32,8 +32,7 @@ int ThreadCount(int requested) {
 class HttpServer::Impl {
  public:
   Impl(HttpServerOptions options, HttpHandler handler, HttpObserver observer)
-      : context_(std::make_shared<ServerContext>()),
-        io_(ThreadCount(options.threads)) {
+      : context_(std::make_shared<ServerContext>()), io_(ThreadCount(options.threads)) {
     assert(handler && "HttpServer needs a handler");
     context_->options = std::move(options);
     context_->handler = std::move(handler);

@@ -65,8 +65,7 @@ using HttpHandler = std::function<HttpResponse(HttpRequest&)>;
 // method or path). `seconds` runs from the request's first byte to the end of
 // the write. Not called when the connection fails before the response is out
 // (timeouts, resets). Exceptions from the observer are logged and dropped.
-using HttpObserver =
-    std::function<void(const HttpRequest&, const HttpResponse&, double seconds)>;
+using HttpObserver = std::function<void(const HttpRequest&, const HttpResponse&, double seconds)>;
 
 class HttpServer {
  public:

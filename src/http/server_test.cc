@@ -57,8 +57,8 @@ class HttpServerTest : public ::testing::Test {
   }
 
   void Start(HttpServerOptions options, HttpHandler handler, HttpObserver observer = {}) {
-    server_ = std::make_unique<HttpServer>(std::move(options), std::move(handler),
-                                           std::move(observer));
+    server_ =
+        std::make_unique<HttpServer>(std::move(options), std::move(handler), std::move(observer));
     Status status = server_->Start();
     ASSERT_TRUE(status.ok()) << status.ToString();
     port_ = server_->port();
@@ -156,7 +156,8 @@ TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
 }
 
 TEST_F(HttpServerTest, HeadGetsGetHeadersWithoutBody) {
-  ASSERT_NO_FATAL_FAILURE(Start(Options(), [](HttpRequest&) { return TextResponse("twelve bytes"); }));
+  ASSERT_NO_FATAL_FAILURE(
+      Start(Options(), [](HttpRequest&) { return TextResponse("twelve bytes"); }));
   TestHttpClient client = Client();
   TestResponse head = client.Request("HEAD", "/doc");
   EXPECT_EQ(head.status, 200);
@@ -292,8 +293,9 @@ TEST_F(HttpServerTest, ReadTimeoutClosesHalfSentRequestQuietly) {
   HttpServerOptions options = Options();
   options.read_timeout = milliseconds(300);
   ASSERT_NO_FATAL_FAILURE(Start(options, Echo));
-  for (std::string half : {std::string("GET / HTTP/1.1\r\nHost: x\r\n"),
-                           std::string("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345")}) {
+  for (std::string half :
+       {std::string("GET / HTTP/1.1\r\nHost: x\r\n"),
+        std::string("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345")}) {
     RawConnection connection(port_);
     auto start = Clock::now();
     connection.Send(half);
@@ -355,8 +357,8 @@ TEST_F(HttpServerTest, StartFailsWithClearMessageWhenPortIsTaken) {
   Status status = second.Start();
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.code(), StatusCode::kIOError);
-  EXPECT_EQ(status.message(), "cannot listen on 127.0.0.1:" + std::to_string(port_) +
-                                  ": Address already in use");
+  EXPECT_EQ(status.message(),
+            "cannot listen on 127.0.0.1:" + std::to_string(port_) + ": Address already in use");
 }
 
 TEST_F(HttpServerTest, StopLetsInFlightRequestFinishAndRefusesNewConnections) {
@@ -428,8 +430,7 @@ TEST_F(HttpServerTest, StopClosesStuckConnectionsAfterGracePeriod) {
   options.shutdown_grace = milliseconds(200);
   ASSERT_NO_FATAL_FAILURE(Start(options, Echo));
   RawConnection stuck(port_);
-  stuck.Send(
-      "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n");
+  stuck.Send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n");
   // Once 100 Continue is here, the server is surely mid-request.
   ASSERT_EQ(stuck.ReceiveUntil("\r\n\r\n", kPatience), "HTTP/1.1 100 Continue\r\n\r\n");
   stuck.Send("only part of the body");

@@ -183,14 +183,13 @@ void Session::OnReadError(beast::error_code ec) {
   if (ec == bhttp::error::body_limit) {
     // The parser checks Content-Length only after the last header field, so
     // the header is all there.
-    SendError(413, "payload_too_large",
-              "request body exceeds the limit of " + std::to_string(options.max_body_bytes) +
-                  " bytes",
-              /*header_complete=*/true);
+    SendError(
+        413, "payload_too_large",
+        "request body exceeds the limit of " + std::to_string(options.max_body_bytes) + " bytes",
+        /*header_complete=*/true);
   } else if (ec == bhttp::error::header_limit) {
     SendError(431, "headers_too_large",
-              "request headers exceed the limit of " + std::to_string(kHeaderLimitBytes) +
-                  " bytes",
+              "request headers exceed the limit of " + std::to_string(kHeaderLimitBytes) + " bytes",
               /*header_complete=*/false);
   } else if (IsMalformed(ec)) {
     SendError(400, "bad_request", "malformed HTTP request: " + ec.message(),

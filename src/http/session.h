@@ -64,8 +64,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   enum class State { kIdle, kReading, kHandling, kWriting, kLingering, kClosed };
   using Clock = std::chrono::steady_clock;
-  using BeastRequestParser =
-      boost::beast::http::request_parser<boost::beast::http::string_body>;
+  using BeastRequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
   using BeastResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
   // Reading (session.cc).

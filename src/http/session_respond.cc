@@ -90,7 +90,8 @@ HttpResponse Session::CallHandler(HttpRequest& request) {
 void Session::SendError(int status, std::string_view code, std::string message,
                         bool header_complete) {
   version_ = 11;
-  Send(PartialRequest(header_complete), MakeErrorResponse(status, code, message), /*keep_alive=*/false,
+  Send(PartialRequest(header_complete), MakeErrorResponse(status, code, message),
+       /*keep_alive=*/false,
        /*request_consumed=*/false);
 }
 
@@ -149,8 +150,8 @@ void Session::Linger() {
   state_ = State::kLingering;
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream_.expires_after(std::min<std::chrono::milliseconds>(kMaxLinger,
-                                                            context_->options.read_timeout));
+  stream_.expires_after(
+      std::min<std::chrono::milliseconds>(kMaxLinger, context_->options.read_timeout));
   buffer_.clear();
   stream_.async_read_some(buffer_.prepare(kLingerReadBytes),
                           beast::bind_front_handler(&Session::OnLingerRead, shared_from_this()));

@@ -12,11 +12,12 @@ Status SqliteStatus(sqlite3* db, int rc, std::string_view context) {
     case SQLITE_CONSTRAINT_UNIQUE:
     case SQLITE_CONSTRAINT_PRIMARYKEY:
       return Status::AlreadyExists(std::move(message));
-    case SQLITE_CONSTRAINT_FOREIGNKEY:
-      return Status::Conflict(std::move(message));
     default:
       break;
   }
+  // Foreign keys with ON DELETE RESTRICT report CONSTRAINT_TRIGGER, not
+  // CONSTRAINT_FOREIGNKEY: every other constraint is a conflict with stored data.
+  if ((extended & 0xff) == SQLITE_CONSTRAINT) return Status::Conflict(std::move(message));
   if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
     return Status::Unavailable(std::move(message));
   }

@@ -27,7 +27,7 @@ class SqliteStatement {
   void Bind(int index, const model::FieldValue& value);
   // Advances: true when a row is ready, false when done. Errors map SQLite
   // codes: CONSTRAINT_UNIQUE/PRIMARYKEY -> AlreadyExists,
-  // CONSTRAINT_FOREIGNKEY -> Conflict, BUSY -> Unavailable, others -> IOError.
+  // other constraints (foreign keys) -> Conflict, BUSY -> Unavailable, others -> IOError.
   Result<bool> Step();
   // Runs to completion, ignoring rows.
   Status Run();

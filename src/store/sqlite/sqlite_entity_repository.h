@@ -174,7 +174,8 @@ class SqliteEntityRepository : public EntityRepository<T> {
       }
     }
     if (errors.empty()) return Status::Ok();
-    return Status::InvalidFields(errors.front().message, std::move(errors));
+    std::string message = errors.front().message;  // before errors is moved
+    return Status::InvalidFields(std::move(message), std::move(errors));
   }
 
   SqliteDb& db_;
