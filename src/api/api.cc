@@ -36,7 +36,8 @@ HttpResponse Static(std::string_view body, std::string content_type) {
 }  // namespace
 
 void Api::AddSystemRoutes() {
-  router_.Add("GET", "/health", [this](HttpRequest&, const PathParams&) { return HealthResponse(); });
+  router_.Add("GET", "/health",
+              [this](HttpRequest&, const PathParams&) { return HealthResponse(); });
   router_.Add("GET", "/health/live", [](HttpRequest&, const PathParams&) {
     return JsonResponse(200, R"({"status":"alive"})");
   });

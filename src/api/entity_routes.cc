@@ -41,7 +41,8 @@ Result<store::ListQuery> ReadListQuery(const HttpRequest& request) {
         errors.push_back({name, "out_of_range",
                           name == "page" ? "page must be a whole number from 1"
                                          : fmt::format("page_size must be a whole number from 1 "
-                                                       "to {}", kMaxPageSize)});
+                                                       "to {}",
+                                                       kMaxPageSize)});
       } else {
         (name == "page" ? query.page : query.page_size) = *n;
       }
@@ -52,8 +53,8 @@ Result<store::ListQuery> ReadListQuery(const HttpRequest& request) {
       if (!f.filter_param.empty() && f.filter_param == name) field = &f;
     }
     if (!field) {
-      errors.push_back({name, "unknown_parameter",
-                        fmt::format("unknown query parameter \"{}\"", name)});
+      errors.push_back(
+          {name, "unknown_parameter", fmt::format("unknown query parameter \"{}\"", name)});
       continue;
     }
     T scratch;
@@ -98,8 +99,7 @@ HttpResponse HandleImport(registry::Registry& registry, HttpRequest& request) {
     return http::MakeErrorResponse(422, "validation_failed", "upsert must be true or false");
   }
   options.upsert = upsert && *upsert == "true";
-  Result<registry::ImportReport> report =
-      registry::ImportCsv<T>(registry, request.body, options);
+  Result<registry::ImportReport> report = registry::ImportCsv<T>(registry, request.body, options);
   if (!report.has_value()) return ErrorFromStatus(report.error());
   return JsonResponse(200, ImportReportJson(*report));
 }
@@ -123,7 +123,8 @@ void AddEntityRoutes(Router& router, registry::Registry& registry, const std::st
   router.Add("POST", base, [r, base](HttpRequest& req, const PathParams&) {
     return HandleCreate<T>(*r, base, req);
   });
-  router.Add("GET", base, [r](HttpRequest& req, const PathParams&) { return HandleList<T>(*r, req); });
+  router.Add("GET", base,
+             [r](HttpRequest& req, const PathParams&) { return HandleList<T>(*r, req); });
   router.Add("POST", base + "/import",
              [r](HttpRequest& req, const PathParams&) { return HandleImport<T>(*r, req); });
   router.Add("GET", item, [r](HttpRequest&, const PathParams& p) {

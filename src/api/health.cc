@@ -14,9 +14,12 @@ namespace metrify::api {
 
 std::string_view HealthStateName(HealthState state) {
   switch (state) {
-    case HealthState::kHealthy: return "healthy";
-    case HealthState::kDegraded: return "degraded";
-    case HealthState::kUnhealthy: return "unhealthy";
+    case HealthState::kHealthy:
+      return "healthy";
+    case HealthState::kDegraded:
+      return "degraded";
+    case HealthState::kUnhealthy:
+      return "unhealthy";
   }
   return "unhealthy";
 }

@@ -35,10 +35,10 @@ struct HealthReport {
 };
 
 struct HealthLimits {
-  double registry_slow_ms = 250;                 // slower than this: degraded
-  uint64_t disk_degraded_bytes = 1ull << 30;     // less free than 1 GiB: degraded
-  double disk_degraded_fraction = 0.05;          // or less than 5 % free
-  uint64_t disk_unhealthy_bytes = 64ull << 20;   // less than 64 MiB: unhealthy
+  double registry_slow_ms = 250;                // slower than this: degraded
+  uint64_t disk_degraded_bytes = 1ull << 30;    // less free than 1 GiB: degraded
+  double disk_degraded_fraction = 0.05;         // or less than 5 % free
+  uint64_t disk_unhealthy_bytes = 64ull << 20;  // less than 64 MiB: unhealthy
 };
 
 class HealthChecker {

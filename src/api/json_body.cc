@@ -35,9 +35,9 @@ std::optional<http::HttpResponse> ParseJsonObject(const std::string& body,
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (auto error = parser.parse(body).get(doc); error) {
-    return http::MakeErrorResponse(400, "invalid_json",
-                                   fmt::format("request body is not valid JSON: {}",
-                                               simdjson::error_message(error)));
+    return http::MakeErrorResponse(
+        400, "invalid_json",
+        fmt::format("request body is not valid JSON: {}", simdjson::error_message(error)));
   }
   simdjson::dom::object object;
   if (doc.get_object().get(object)) {

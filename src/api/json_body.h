@@ -12,7 +12,6 @@ namespace metrify::api {
 // arrays as compact JSON text. Returns an error response when the body is not
 // JSON (400 invalid_json, naming the byte offset when simdjson gives one) or
 // not an object (422).
-std::optional<http::HttpResponse> ParseJsonObject(const std::string& body,
-                                                  model::FieldValues* out);
+std::optional<http::HttpResponse> ParseJsonObject(const std::string& body, model::FieldValues* out);
 
 }  // namespace metrify::api

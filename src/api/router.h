@@ -18,7 +18,9 @@ namespace metrify::api {
 // Values of the {placeholders} of the matched template, percent-decoded.
 class PathParams {
  public:
-  void Add(std::string name, std::string value) { values_.emplace_back(std::move(name), std::move(value)); }
+  void Add(std::string name, std::string value) {
+    values_.emplace_back(std::move(name), std::move(value));
+  }
   // REQUIRES: the template has {name}.
   const std::string& Get(std::string_view name) const;
 

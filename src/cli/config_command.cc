@@ -12,8 +12,9 @@ void AddConfigCommand(CLI::App& app) {
   auto options = std::make_shared<ConfigOptions>();
   auto json = std::make_shared<bool>(false);
   CLI::App* show = config->add_subcommand(
-      "show", "Print the effective configuration with the source of each value; secrets are "
-              "redacted");
+      "show",
+      "Print the effective configuration with the source of each value; secrets are "
+      "redacted");
   AddConfigFlags(*show, options.get());
   show->add_flag("--json", *json, "Print JSON instead of YAML");
   show->callback([options, json] {

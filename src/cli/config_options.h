@@ -13,8 +13,8 @@
 namespace metrify::cli {
 
 struct ConfigOptions {
-  std::string file;     // --config
-  std::string profile;  // --profile
+  std::string file;                              // --config
+  std::string profile;                           // --profile
   std::map<std::string, std::string> overrides;  // dotted key -> text
 };
 

@@ -21,9 +21,9 @@ namespace metrify::cli {
 namespace {
 
 struct EntityCli {
-  std::string group;     // "meters"
-  std::string noun;      // "meter"
-  std::string resource;  // "/api/v1/smart-meters"
+  std::string group;                 // "meters"
+  std::string noun;                  // "meter"
+  std::string resource;              // "/api/v1/smart-meters"
   std::vector<std::string> columns;  // of `list`
 };
 
@@ -37,8 +37,8 @@ struct GroupOptions {
   std::string server;
   bool json = false;
   std::string id;
-  std::map<std::string, std::string> fields;  // field name -> text from its flag
-  std::map<std::string, std::string> filters; // query parameter -> text
+  std::map<std::string, std::string> fields;   // field name -> text from its flag
+  std::map<std::string, std::string> filters;  // query parameter -> text
   int64_t page = 1, page_size = 100;
   bool all = false, upsert = false;
   std::string file;
@@ -192,8 +192,8 @@ void AddGroup(CLI::App& app, const EntityCli& e, const std::string& help) {
   AddFieldFlags<T>(add, o.get(), /*with_id=*/true);
   add->callback([e, o] {
     auto client = ConnectOrFail(o->server);
-    auto response = SendOrFail(*client, "POST", e.resource, FieldsJson<T>(o->fields),
-                               "application/json");
+    auto response =
+        SendOrFail(*client, "POST", e.resource, FieldsJson<T>(o->fields), "application/json");
     PrintJsonOr(o->json, response.body, [&] { PrintEntity(response.body); });
   });
 
@@ -216,35 +216,42 @@ void AddGroup(CLI::App& app, const EntityCli& e, const std::string& help) {
     if (!o->json) std::cout << "deleted " << e.noun << " " << o->id << "\n";
   });
 
-  CLI::App* import = group->add_subcommand(
-      "import", "Import " + e.group + " from a CSV file; bad rows are reported by line and "
-                "the rest imported (exit 1 if any row was rejected)");
+  CLI::App* import =
+      group->add_subcommand("import", "Import " + e.group +
+                                          " from a CSV file; bad rows are reported by line and "
+                                          "the rest imported (exit 1 if any row was rejected)");
   import->add_option("file", o->file, "CSV file with a header line")->required();
   import->add_flag("--upsert", o->upsert, "Replace " + e.group + " that exist already");
-  import->callback([e, o] { RunImport<T>(e, *o); });
+  import->callback([e, o] { RunImport<T>(e, *o);
+});
 
-  for (CLI::App* sub : {list, get, add, update, remove, import}) {
-    AddServerOption(*sub, &o->server);
-    sub->add_flag("--json", o->json, "Print the server's JSON instead of text");
-  }
+for (CLI::App* sub : {list, get, add, update, remove, import}) {
+  AddServerOption(*sub, &o->server);
+  sub->add_flag("--json", o->json, "Print the server's JSON instead of text");
 }
-
 }  // namespace
 
+}  // namespace metrify::cli
+
 void AddEntityCommands(CLI::App& app) {
-  AddGroup<model::Meter>(app,
-                         {"meters", "meter", "/api/v1/smart-meters",
-                          {"id", "type", "status", "city", "grid_operator_id",
-                           "weather_station_id", "segment"}},
-                         "Smart meters in the registry");
-  AddGroup<model::GridOperator>(
+  AddGroup<model::Meter>(
       app,
-      {"operators", "grid operator", "/api/v1/grid-operators",
-       {"id", "name", "type", "status", "control_area", "city"}},
-      "Grid operators (TSOs and DSOs)");
+      {"meters",
+       "meter",
+       "/api/v1/smart-meters",
+       {"id", "type", "status", "city", "grid_operator_id", "weather_station_id", "segment"}},
+      "Smart meters in the registry");
+  AddGroup<model::GridOperator>(app,
+                                {"operators",
+                                 "grid operator",
+                                 "/api/v1/grid-operators",
+                                 {"id", "name", "type", "status", "control_area", "city"}},
+                                "Grid operators (TSOs and DSOs)");
   AddGroup<model::WeatherStation>(
       app,
-      {"stations", "weather station", "/api/v1/weather/stations",
+      {"stations",
+       "weather station",
+       "/api/v1/weather/stations",
        {"id", "name", "provider", "status", "latitude", "longitude", "city"}},
       "Weather stations");
 }

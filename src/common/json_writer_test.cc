@@ -23,8 +23,11 @@ TEST(JsonWriter, StringsAreEscaped) {
 
 TEST(JsonWriter, NumbersRoundTripAndNonFiniteBecomesNull) {
   JsonWriter w;
-  w.BeginArray().Number(0.1).Number(1e21).Number(std::nan("")).Number(
-      std::numeric_limits<double>::infinity());
+  w.BeginArray()
+      .Number(0.1)
+      .Number(1e21)
+      .Number(std::nan(""))
+      .Number(std::numeric_limits<double>::infinity());
   w.EndArray();
   EXPECT_EQ(w.str(), "[0.1,1e+21,null,null]");
 }

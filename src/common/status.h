@@ -16,17 +16,17 @@ namespace metrify {
 // Never renumber: codes are written to logs and mapped to HTTP and exit codes.
 enum class StatusCode : int {
   kOk = 0,
-  kInvalidArgument = 1,   // the caller's input is wrong (bad field, bad value)
-  kNotFound = 2,          // the named entity does not exist
-  kAlreadyExists = 3,     // an entity with this id exists already
-  kConflict = 4,          // the request contradicts the current state
-  kCorruption = 5,        // stored data is damaged (carries file and offset)
-  kIOError = 6,           // the operating system refused a read or write
-  kUnavailable = 7,       // a dependency is down; retrying later may work
-  kResourceExhausted = 8, // back-pressure or a configured limit was hit
+  kInvalidArgument = 1,    // the caller's input is wrong (bad field, bad value)
+  kNotFound = 2,           // the named entity does not exist
+  kAlreadyExists = 3,      // an entity with this id exists already
+  kConflict = 4,           // the request contradicts the current state
+  kCorruption = 5,         // stored data is damaged (carries file and offset)
+  kIOError = 6,            // the operating system refused a read or write
+  kUnavailable = 7,        // a dependency is down; retrying later may work
+  kResourceExhausted = 8,  // back-pressure or a configured limit was hit
   kUnauthenticated = 9,
   kPermissionDenied = 10,
-  kInternal = 11,         // a bug or an unexpected library failure
+  kInternal = 11,  // a bug or an unexpected library failure
 };
 
 // The stable lower-case name of a code ("invalid_argument"), used in logs.
@@ -46,9 +46,13 @@ class Status {
   Status(StatusCode code, std::string message, std::vector<StatusDetail> details = {});
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {StatusCode::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {StatusCode::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {StatusCode::kNotFound, std::move(msg)}; }
-  static Status AlreadyExists(std::string msg) { return {StatusCode::kAlreadyExists, std::move(msg)}; }
+  static Status AlreadyExists(std::string msg) {
+    return {StatusCode::kAlreadyExists, std::move(msg)};
+  }
   static Status Conflict(std::string msg) { return {StatusCode::kConflict, std::move(msg)}; }
   static Status Corruption(std::string msg) { return {StatusCode::kCorruption, std::move(msg)}; }
   static Status IOError(std::string msg) { return {StatusCode::kIOError, std::move(msg)}; }
@@ -83,8 +87,8 @@ class Status {
 }  // namespace metrify
 
 // Returns early from the enclosing function when `expr` is not OK.
-#define METRIFY_RETURN_IF_ERROR(expr)          \
-  do {                                         \
-    ::metrify::Status status_ = (expr);        \
-    if (!status_.ok()) return status_;         \
+#define METRIFY_RETURN_IF_ERROR(expr)   \
+  do {                                  \
+    ::metrify::Status status_ = (expr); \
+    if (!status_.ok()) return status_;  \
   } while (0)

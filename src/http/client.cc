@@ -64,8 +64,7 @@ Result<ClientResponse> HttpClient::Send(std::string_view method, std::string_vie
 }
 
 Result<ClientResponse> HttpClient::Attempt(std::string_view method, std::string_view target,
-                                           const std::string& body,
-                                           std::string_view content_type) {
+                                           const std::string& body, std::string_view content_type) {
   beast::error_code ec;
   if (!connection_) {
     auto conn = std::make_unique<Connection>();
@@ -76,8 +75,7 @@ Result<ClientResponse> HttpClient::Attempt(std::string_view method, std::string_
       conn->stream.connect(endpoints, ec);
     }
     if (ec) {
-      return Status::Unavailable(
-          fmt::format("cannot connect to {}: {}", base_url_, ec.message()));
+      return Status::Unavailable(fmt::format("cannot connect to {}: {}", base_url_, ec.message()));
     }
     connection_ = std::move(conn);
   }
@@ -93,8 +91,7 @@ Result<ClientResponse> HttpClient::Attempt(std::string_view method, std::string_
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   if (!ec) bhttp::read(connection_->stream, connection_->buffer, parser, ec);
   if (ec) {
-    return Status::Unavailable(
-        fmt::format("request to {} failed: {}", base_url_, ec.message()));
+    return Status::Unavailable(fmt::format("request to {} failed: {}", base_url_, ec.message()));
   }
   auto response = parser.release();
   ClientResponse out;

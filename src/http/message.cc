@@ -54,7 +54,8 @@ std::vector<std::pair<std::string, std::string>> ParseQueryString(std::string_vi
     if (part.empty()) continue;
     size_t eq = part.find('=');
     std::string_view key = part.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
     params.emplace_back(PercentDecode(key, true), PercentDecode(value, true));
   }
   return params;

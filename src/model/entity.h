@@ -34,9 +34,7 @@ struct EntityTraits<GridOperator> {
   static constexpr std::string_view kNoun = "grid operator";
   static constexpr std::string_view kTable = "grid_operators";
   static const std::vector<FieldSpec<GridOperator>>& Fields() { return GridOperatorFields(); }
-  static std::vector<FieldError> Validate(const GridOperator& g) {
-    return ValidateGridOperator(g);
-  }
+  static std::vector<FieldError> Validate(const GridOperator& g) { return ValidateGridOperator(g); }
 };
 
 template <>

@@ -17,12 +17,13 @@ bool HasError(const std::vector<FieldError>& errors, const std::string& field,
 
 TEST(MeterFields, CreateAppliesValuesAndCanonicalisesEnums) {
   Meter m;
-  auto errors = ApplyValues(m, {{"id", std::string("SM000123")},
-                                {"status", std::string("active")},
-                                {"type", std::string("GAS")},
-                                {"latitude", 52.52},
-                                {"longitude", int64_t{13}},
-                                {"register_digits", int64_t{8}}},
+  auto errors = ApplyValues(m,
+                            {{"id", std::string("SM000123")},
+                             {"status", std::string("active")},
+                             {"type", std::string("GAS")},
+                             {"latitude", 52.52},
+                             {"longitude", int64_t{13}},
+                             {"register_digits", int64_t{8}}},
                             ApplyMode::kCreate);
   ASSERT_TRUE(errors.empty()) << errors.front().message;
   EXPECT_EQ(m.id, "SM000123");
@@ -35,14 +36,15 @@ TEST(MeterFields, CreateAppliesValuesAndCanonicalisesEnums) {
 
 TEST(MeterFields, EveryProblemIsReportedNamingItsField) {
   Meter m;
-  auto errors = ApplyValues(m, {{"id", std::string("SM 1")},
-                                {"status", std::string("BROKEN")},
-                                {"latitude", 91.0},
-                                {"longitude", std::string("east")},
-                                {"installation_date", std::string("2026-02-30")},
-                                {"timezone", std::string("Mars/Olympus")},
-                                {"load_profile", std::string("X9")},
-                                {"colour", std::string("red")}},
+  auto errors = ApplyValues(m,
+                            {{"id", std::string("SM 1")},
+                             {"status", std::string("BROKEN")},
+                             {"latitude", 91.0},
+                             {"longitude", std::string("east")},
+                             {"installation_date", std::string("2026-02-30")},
+                             {"timezone", std::string("Mars/Olympus")},
+                             {"load_profile", std::string("X9")},
+                             {"colour", std::string("red")}},
                             ApplyMode::kCreate);
   EXPECT_TRUE(HasError(errors, "id", "invalid_id"));
   EXPECT_TRUE(HasError(errors, "status", "invalid_choice"));

@@ -29,9 +29,9 @@ enum class StationType { kSynoptic, kClimate, kPrecipitation, kAutomatic };
 template <typename E>
 struct EnumNames;
 
-#define METRIFY_ENUM_NAMES(E, N, ...)                                            \
-  template <>                                                                    \
-  struct EnumNames<E> {                                                          \
+#define METRIFY_ENUM_NAMES(E, N, ...)                                                        \
+  template <>                                                                                \
+  struct EnumNames<E> {                                                                      \
     static constexpr std::array<std::pair<E, std::string_view>, N> kNames = {{__VA_ARGS__}}; \
   }
 
@@ -50,7 +50,8 @@ METRIFY_ENUM_NAMES(GridOperatorType, 2, {GridOperatorType::kTso, "TSO"},
                    {GridOperatorType::kDso, "DSO"});
 METRIFY_ENUM_NAMES(SourceStatus, 4, {SourceStatus::kActive, "ACTIVE"},
                    {SourceStatus::kInactive, "INACTIVE"},
-                   {SourceStatus::kMaintenance, "MAINTENANCE"}, {SourceStatus::kOffline, "OFFLINE"});
+                   {SourceStatus::kMaintenance, "MAINTENANCE"},
+                   {SourceStatus::kOffline, "OFFLINE"});
 METRIFY_ENUM_NAMES(StationType, 4, {StationType::kSynoptic, "synoptic"},
                    {StationType::kClimate, "climate"},
                    {StationType::kPrecipitation, "precipitation"},

@@ -11,12 +11,18 @@ namespace metrify::model {
 
 std::string_view ValueTypeName(const FieldValue& value) {
   switch (value.index()) {
-    case 0: return "null";
-    case 1: return "a string";
-    case 2: return "a number";
-    case 3: return "a number";
-    case 4: return "a boolean";
-    case 5: return std::get<JsonText>(value).text.starts_with('[') ? "an array" : "an object";
+    case 0:
+      return "null";
+    case 1:
+      return "a string";
+    case 2:
+      return "a number";
+    case 3:
+      return "a number";
+    case 4:
+      return "a boolean";
+    case 5:
+      return std::get<JsonText>(value).text.starts_with('[') ? "an array" : "an object";
   }
   return "unknown";
 }
@@ -49,8 +55,8 @@ std::variant<FieldValue, FieldError> ParseFieldText(const std::string& field, Fi
 
 std::optional<FieldError> CheckId(const std::string& field, std::string_view id) {
   auto ok_char = [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
   };
   bool ok = !id.empty() && id.size() <= 64 && std::isalnum(static_cast<unsigned char>(id[0]));
   for (char c : id) ok = ok && ok_char(c);
@@ -69,9 +75,9 @@ std::optional<FieldError> CheckDate(const std::string& field, std::string_view d
 
 std::optional<FieldError> CheckTimeZone(const std::string& field, std::string_view zone) {
   if (IsKnownTimeZone(zone)) return std::nullopt;
-  return FieldError{field, "invalid_time_zone",
-                    fmt::format("{} must be an IANA time zone such as Europe/Berlin, got \"{}\"",
-                                field, zone)};
+  return FieldError{
+      field, "invalid_time_zone",
+      fmt::format("{} must be an IANA time zone such as Europe/Berlin, got \"{}\"", field, zone)};
 }
 
 }  // namespace metrify::model

@@ -55,8 +55,8 @@ FieldSpec<T> TextField(std::string name, Access access) {
     if (!text) return WrongType(name, "a string", v);
     if (text->size() > kMaxTextLength) {
       return FieldError{name, "too_long",
-                        fmt::format("{} is {} characters long; the limit is {}", name,
-                                    text->size(), kMaxTextLength)};
+                        fmt::format("{} is {} characters long; the limit is {}", name, text->size(),
+                                    kMaxTextLength)};
     }
     access(e) = *text;
     return std::nullopt;
@@ -73,7 +73,8 @@ FieldSpec<T> NameField(std::string name, Access access) {
   f.set = [plain_set, name](T& e, const FieldValue& v) -> std::optional<FieldError> {
     const auto* text = std::get_if<std::string>(&v);
     if (!text || Trim(*text).empty()) {
-      if (!text && !std::holds_alternative<std::monostate>(v)) return WrongType(name, "a string", v);
+      if (!text && !std::holds_alternative<std::monostate>(v))
+        return WrongType(name, "a string", v);
       return FieldError{name, "required", name + " must not be empty"};
     }
     return plain_set(e, v);
@@ -140,8 +141,8 @@ FieldSpec<T> IntegerField(std::string name, Access access, int64_t min, int64_t 
       n = fallback;
     } else if (const auto* i = std::get_if<int64_t>(&v)) {
       n = *i;
-    } else if (const auto* x = std::get_if<double>(&v); x && std::floor(*x) == *x &&
-                                                        std::abs(*x) < 9e15) {
+    } else if (const auto* x = std::get_if<double>(&v);
+               x && std::floor(*x) == *x && std::abs(*x) < 9e15) {
       n = static_cast<int64_t>(*x);
     } else {
       return WrongType(name, "a whole number", v);
@@ -171,9 +172,9 @@ FieldSpec<T> EnumField(std::string name, Access access, E fallback) {
     if (!text) return WrongType(name, "a string", v);
     std::optional<E> parsed = ParseEnum<E>(Trim(*text));
     if (!parsed) {
-      return FieldError{name, "invalid_choice",
-                        fmt::format("{} must be one of {}, got \"{}\"", name, EnumChoices<E>(),
-                                    *text)};
+      return FieldError{
+          name, "invalid_choice",
+          fmt::format("{} must be one of {}, got \"{}\"", name, EnumChoices<E>(), *text)};
     }
     access(e) = *parsed;
     return std::nullopt;

@@ -13,14 +13,20 @@ namespace metrify::model {
 // With `coordinates_required`, latitude and longitude must be given.
 template <typename T>
 void AppendLocationFields(std::vector<FieldSpec<T>>& fields, bool coordinates_required = false) {
-  auto lat = NumberField<T>("latitude", [](auto& e) -> auto& { return e.latitude; }, -90, 90);
-  auto lon = NumberField<T>("longitude", [](auto& e) -> auto& { return e.longitude; }, -180, 180);
+  auto lat = NumberField<T>(
+      "latitude", [](auto& e) -> auto& { return e.latitude; }, -90, 90);
+  auto lon = NumberField<T>(
+      "longitude", [](auto& e) -> auto& { return e.longitude; }, -180, 180);
   lat.required = lon.required = coordinates_required;
   fields.push_back(lat.Describe("WGS 84 latitude in degrees"));
   fields.push_back(lon.Describe("WGS 84 longitude in degrees"));
-  fields.push_back(TextField<T>("address", [](auto& e) -> auto& { return e.address; }));
-  fields.push_back(TextField<T>("postal_code", [](auto& e) -> auto& { return e.postal_code; }));
-  fields.push_back(TextField<T>("city", [](auto& e) -> auto& { return e.city; }).Filter("city"));
+  fields.push_back(TextField<T>(
+      "address", [](auto& e) -> auto& { return e.address; }));
+  fields.push_back(TextField<T>(
+      "postal_code", [](auto& e) -> auto& { return e.postal_code; }));
+  fields.push_back(TextField<T>(
+                       "city", [](auto& e) -> auto& { return e.city; })
+                       .Filter("city"));
 }
 
 // Latitude and longitude come as a pair: one without the other is an error.

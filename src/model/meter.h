@@ -32,10 +32,10 @@ struct Meter {
   Tariff tariff = Tariff::kStandard;
   std::string load_profile;  // BDEW standard load profile, e.g. "H0", "G25"; "" = by segment
   std::string timezone = "Europe/Berlin";
-  double register_multiplier = 1.0;  // register units to kWh (transformer ratio)
-  int register_digits = 6;           // digits on the register display; rollover point
-  int register_decimals = 1;         // of which after the decimal point: 6/1 rolls at 99999.9
-  std::optional<double> rated_current_a;         // meter rating; bounds plausible current
+  double register_multiplier = 1.0;       // register units to kWh (transformer ratio)
+  int register_digits = 6;                // digits on the register display; rollover point
+  int register_decimals = 1;              // of which after the decimal point: 6/1 rolls at 99999.9
+  std::optional<double> rated_current_a;  // meter rating; bounds plausible current
   std::optional<double> annual_consumption_kwh;  // declared yearly energy, scales load profiles
   std::string metadata = "{}";                   // JSON object for anything else
   int64_t created_at = 0;                        // epoch ms, set by the registry

@@ -5,7 +5,7 @@
 namespace metrify::obs {
 
 std::string_view MethodLabel(std::string_view method) {
-  static constexpr std::string_view kKnown[] = {"GET",  "HEAD",  "POST",   "PUT",
+  static constexpr std::string_view kKnown[] = {"GET",   "HEAD",   "POST",   "PUT",
                                                 "PATCH", "DELETE", "OPTIONS"};
   for (std::string_view m : kKnown) {
     if (m == method) return m;

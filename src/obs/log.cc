@@ -32,11 +32,10 @@ class LineFormatter : public spdlog::formatter {
       fields = payload.substr(1, end - 1);
       payload = end == std::string_view::npos ? std::string_view() : payload.substr(end + 1);
     }
-    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     msg.time.time_since_epoch())
-                     .count();
-    std::string line = json_ ? JsonLine(ms, msg.level, payload, fields)
-                             : TextLine(ms, msg.level, payload, fields);
+    int64_t ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count();
+    std::string line =
+        json_ ? JsonLine(ms, msg.level, payload, fields) : TextLine(ms, msg.level, payload, fields);
     dest.append(line.data(), line.data() + line.size());
   }
 
@@ -124,15 +123,15 @@ Status InitLogging(std::string_view level, std::string_view format) {
   } else if (level == "error") {
     lvl = spdlog::level::err;
   } else {
-    return Status::InvalidArgument(fmt::format(
-        "log.level must be one of trace, debug, info, warn, error; got \"{}\"", level));
+    return Status::InvalidArgument(
+        fmt::format("log.level must be one of trace, debug, info, warn, error; got \"{}\"", level));
   }
   if (format != "json" && format != "text") {
     return Status::InvalidArgument(
         fmt::format("log.format must be json or text; got \"{}\"", format));
   }
-  auto logger = std::make_shared<spdlog::logger>(
-      "metrify", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("metrify",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_formatter(std::make_unique<LineFormatter>(format == "json"));
   logger->set_level(lvl);
   logger->flush_on(spdlog::level::info);

@@ -56,8 +56,8 @@ bool CsvReader::Next(std::vector<std::string>* fields, Status* error) {
     }
   }
   if (quoted) {
-    *error = Status::InvalidArgument(
-        fmt::format("line {}: a quoted field is never closed", quote_line));
+    *error =
+        Status::InvalidArgument(fmt::format("line {}: a quoted field is never closed", quote_line));
     return false;
   }
   fields->push_back(std::move(field));

@@ -16,16 +16,26 @@ namespace {
 // Column names used by the seed data and common exports, by field name.
 const std::map<std::string, std::string>& ColumnAliases() {
   static const std::map<std::string, std::string> kAliases = {
-      {"meter_id", "id"},           {"operator_id", "id"},
-      {"station_id", "id"},         {"meter_type", "type"},
-      {"operator_type", "type"},    {"station_type", "type"},
-      {"tariff_type", "tariff"},    {"firmware_version", "firmware"},
-      {"customer_segment", "segment"}, {"serial_number", "serial"},
-      {"operator_name", "name"},    {"station_name", "name"},
-      {"lat", "latitude"},          {"lon", "longitude"},
-      {"lng", "longitude"},         {"zip", "postal_code"},
-      {"grid_operator", "grid_operator_id"}, {"weather_station", "weather_station_id"},
-      {"elevation", "elevation_m"}, {"standard_load_profile", "load_profile"},
+      {"meter_id", "id"},
+      {"operator_id", "id"},
+      {"station_id", "id"},
+      {"meter_type", "type"},
+      {"operator_type", "type"},
+      {"station_type", "type"},
+      {"tariff_type", "tariff"},
+      {"firmware_version", "firmware"},
+      {"customer_segment", "segment"},
+      {"serial_number", "serial"},
+      {"operator_name", "name"},
+      {"station_name", "name"},
+      {"lat", "latitude"},
+      {"lon", "longitude"},
+      {"lng", "longitude"},
+      {"zip", "postal_code"},
+      {"grid_operator", "grid_operator_id"},
+      {"weather_station", "weather_station_id"},
+      {"elevation", "elevation_m"},
+      {"standard_load_profile", "load_profile"},
   };
   return kAliases;
 }
@@ -50,8 +60,9 @@ Result<std::vector<Column<T>>> MapHeader(const std::vector<std::string>& header)
     }
     for (const Column<T>& c : columns) {
       if (field && c.field == field) {
-        return Status::InvalidArgument(fmt::format(
-            "header names field {} twice (columns \"{}\" and \"{}\")", field->name, c.header, name));
+        return Status::InvalidArgument(
+            fmt::format("header names field {} twice (columns \"{}\" and \"{}\")", field->name,
+                        c.header, name));
       }
     }
     has_id = has_id || (field && field->kind == model::FieldKind::kId);

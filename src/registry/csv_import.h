@@ -25,10 +25,10 @@ struct ImportOptions {
 };
 
 struct ImportError {
-  int line = 0;        // 1-based line of the file where the row begins
-  std::string id;      // the row's id when it has one
-  std::string field;   // "" for problems with the whole row
-  std::string code;    // "already_exists", "out_of_range", ...
+  int line = 0;       // 1-based line of the file where the row begins
+  std::string id;     // the row's id when it has one
+  std::string field;  // "" for problems with the whole row
+  std::string code;   // "already_exists", "out_of_range", ...
   std::string message;
 };
 

@@ -71,7 +71,8 @@ TEST_F(CsvImportTest, SeedShapeImportsGoodRowsAndReportsBadOnesByLine) {
 
 TEST_F(CsvImportTest, UpsertReplacesExistingRows) {
   ASSERT_TRUE(ImportCsv<model::Meter>(*registry_, "id,city\nSM1,Berlin\n", {}).has_value());
-  auto report = ImportCsv<model::Meter>(*registry_, "id,city\nSM1,Bonn\nSM2,Ulm\n", {.upsert = true});
+  auto report =
+      ImportCsv<model::Meter>(*registry_, "id,city\nSM1,Bonn\nSM2,Ulm\n", {.upsert = true});
   ASSERT_TRUE(report.has_value());
   EXPECT_EQ(report->created, 1);
   EXPECT_EQ(report->updated, 1);

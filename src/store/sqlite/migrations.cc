@@ -142,9 +142,9 @@ Result<int> ApplyMigrations(SqliteDb& db, const std::vector<Migration>& migratio
   METRIFY_ASSIGN_OR_RETURN(int version, CurrentVersion(db));
   int newest = migrations.empty() ? 0 : migrations.back().version;
   if (version > newest) {
-    return Status::InvalidArgument(fmt::format(
-        "{} has schema version {}, newer than this metrify knows ({}); upgrade metrify",
-        db.path(), version, newest));
+    return Status::InvalidArgument(
+        fmt::format("{} has schema version {}, newer than this metrify knows ({}); upgrade metrify",
+                    db.path(), version, newest));
   }
   for (const Migration& m : migrations) {
     if (m.version <= version) continue;

@@ -7,7 +7,8 @@ namespace metrify::store {
 Status SqliteStatus(sqlite3* db, int rc, std::string_view context) {
   if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::Ok();
   int extended = db ? sqlite3_extended_errcode(db) : rc;
-  std::string message = fmt::format("{}: {}", context, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  std::string message =
+      fmt::format("{}: {}", context, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   switch (extended) {
     case SQLITE_CONSTRAINT_UNIQUE:
     case SQLITE_CONSTRAINT_PRIMARYKEY:
@@ -75,13 +76,16 @@ Status SqliteStatement::Run() {
 
 model::FieldValue SqliteStatement::Column(int index) const {
   switch (sqlite3_column_type(stmt_, index)) {
-    case SQLITE_INTEGER: return static_cast<int64_t>(sqlite3_column_int64(stmt_, index));
-    case SQLITE_FLOAT: return sqlite3_column_double(stmt_, index);
+    case SQLITE_INTEGER:
+      return static_cast<int64_t>(sqlite3_column_int64(stmt_, index));
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(stmt_, index);
     case SQLITE_TEXT: {
       const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
       return std::string(text, sqlite3_column_bytes(stmt_, index));
     }
-    default: return std::monostate();
+    default:
+      return std::monostate();
   }
 }
 
@@ -92,9 +96,9 @@ void SqliteStatement::Reset() {
 
 Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status status = SqliteStatus(raw, rc, "cannot open registry database " + path);
     sqlite3_close(raw);
@@ -105,8 +109,8 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
   // WAL lets readers run beside the writer; NORMAL sync is durable at each
   // WAL checkpoint and never corrupts on power loss, but the registry wants
   // every acknowledged write on disk, so FULL.
-  Status status = db->Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+  Status status =
+      db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
   if (!status.ok()) return status;
   return db;
 }

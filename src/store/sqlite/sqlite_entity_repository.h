@@ -35,15 +35,15 @@ class SqliteEntityRepository : public EntityRepository<T> {
     std::lock_guard lock(mu_);
     entity.created_at = entity.updated_at = NowMillis();
     METRIFY_RETURN_IF_ERROR(CheckReferences(entity));
-    METRIFY_ASSIGN_OR_RETURN(
-        SqliteStatement stmt,
-        db_.Prepare(fmt::format("INSERT INTO {} ({}) VALUES ({})", Traits::kTable, columns_,
-                                placeholders_)));
+    METRIFY_ASSIGN_OR_RETURN(SqliteStatement stmt,
+                             db_.Prepare(fmt::format("INSERT INTO {} ({}) VALUES ({})",
+                                                     Traits::kTable, columns_, placeholders_)));
     int index = 1;
     for (const auto& f : Traits::Fields()) stmt.Bind(index++, f.get(entity));
     Status status = stmt.Run();
     if (status.code() == StatusCode::kAlreadyExists) {
-      return Status::AlreadyExists(fmt::format("{} \"{}\" already exists", Traits::kNoun, entity.id));
+      return Status::AlreadyExists(
+          fmt::format("{} \"{}\" already exists", Traits::kNoun, entity.id));
     }
     return status;
   }
@@ -93,9 +93,9 @@ class SqliteEntityRepository : public EntityRepository<T> {
     entity.created_at = stored.created_at;
     entity.updated_at = NowMillis();
     METRIFY_RETURN_IF_ERROR(CheckReferences(entity));
-    METRIFY_ASSIGN_OR_RETURN(SqliteStatement stmt,
-                             db_.Prepare(fmt::format("UPDATE {} SET {} WHERE id = ?",
-                                                     Traits::kTable, assignments_)));
+    METRIFY_ASSIGN_OR_RETURN(
+        SqliteStatement stmt,
+        db_.Prepare(fmt::format("UPDATE {} SET {} WHERE id = ?", Traits::kTable, assignments_)));
     int index = 1;
     for (const auto& f : Traits::Fields()) {
       if (f.name != "id" && f.name != "created_at") stmt.Bind(index++, f.get(entity));
@@ -106,14 +106,15 @@ class SqliteEntityRepository : public EntityRepository<T> {
 
   Status Delete(std::string_view id) override {
     std::lock_guard lock(mu_);
-    METRIFY_ASSIGN_OR_RETURN(SqliteStatement stmt,
-                             db_.Prepare(fmt::format("DELETE FROM {} WHERE id = ?", Traits::kTable)));
+    METRIFY_ASSIGN_OR_RETURN(
+        SqliteStatement stmt,
+        db_.Prepare(fmt::format("DELETE FROM {} WHERE id = ?", Traits::kTable)));
     stmt.Bind(1, std::string(id));
     Status status = stmt.Run();
     if (status.code() == StatusCode::kConflict) {
-      return Status::Conflict(fmt::format(
-          "{} \"{}\" is still referenced by meters; reassign or delete them first", Traits::kNoun,
-          id));
+      return Status::Conflict(
+          fmt::format("{} \"{}\" is still referenced by meters; reassign or delete them first",
+                      Traits::kNoun, id));
     }
     if (!status.ok()) return status;
     if (db_.Changes() == 0) return EntityNotFound(Traits::kNoun, id);
@@ -142,8 +143,8 @@ class SqliteEntityRepository : public EntityRepository<T> {
         value = model::JsonText{std::get<std::string>(value)};
       }
       if (auto error = f.set(entity, value)) {
-        return Status::Corruption(fmt::format("{} table {}: row {}: {}", db_.path(),
-                                              Traits::kTable, entity.id, error->message));
+        return Status::Corruption(fmt::format("{} table {}: row {}: {}", db_.path(), Traits::kTable,
+                                              entity.id, error->message));
       }
     }
     return entity;
@@ -169,8 +170,8 @@ class SqliteEntityRepository : public EntityRepository<T> {
       stmt.Bind(1, *id);
       METRIFY_ASSIGN_OR_RETURN(bool exists, stmt.Step());
       if (!exists) {
-        errors.push_back({f.name, "unknown_reference",
-                          fmt::format("{} \"{}\" does not exist", f.name, *id)});
+        errors.push_back(
+            {f.name, "unknown_reference", fmt::format("{} \"{}\" does not exist", f.name, *id)});
       }
     }
     if (errors.empty()) return Status::Ok();

@@ -43,8 +43,8 @@ Result<std::string> SqliteRegistry::NearestWeatherStation(double latitude, doubl
     if (!row) break;
     model::FieldValue id = stmt.Column(0), lat = stmt.Column(1), lon = stmt.Column(2);
     if (!std::holds_alternative<double>(lat) || !std::holds_alternative<double>(lon)) continue;
-    double km = model::DistanceKm(latitude, longitude, std::get<double>(lat),
-                                  std::get<double>(lon));
+    double km =
+        model::DistanceKm(latitude, longitude, std::get<double>(lat), std::get<double>(lon));
     if (km < best) {
       best = km;
       nearest = std::get<std::string>(id);
@@ -55,7 +55,8 @@ Result<std::string> SqliteRegistry::NearestWeatherStation(double latitude, doubl
 
 Status SqliteRegistry::Ping() {
   std::lock_guard lock(mu_);
-  METRIFY_ASSIGN_OR_RETURN(SqliteStatement stmt, db_->Prepare("SELECT 1 FROM schema_migrations LIMIT 1"));
+  METRIFY_ASSIGN_OR_RETURN(SqliteStatement stmt,
+                           db_->Prepare("SELECT 1 FROM schema_migrations LIMIT 1"));
   return stmt.Step().status();
 }
 

@@ -86,14 +86,14 @@ TEST_F(RegistryTest, UnknownReferenceIsRefusedNamingTheField) {
 
 TEST_F(RegistryTest, ReferencedOperatorCannotBeDeleted) {
   ASSERT_TRUE(registry_
-                  ->Create<model::GridOperator>({{"id", std::string("TENNET")},
-                                                 {"name", std::string("TenneT")}})
+                  ->Create<model::GridOperator>(
+                      {{"id", std::string("TENNET")}, {"name", std::string("TenneT")}})
                   .has_value());
   CreateMeter("SM1", {{"grid_operator_id", std::string("TENNET")}});
   Status status = registry_->Delete<model::GridOperator>("TENNET");
   EXPECT_EQ(status.code(), StatusCode::kConflict);
-  ASSERT_TRUE(registry_->Patch<model::Meter>("SM1", {{"grid_operator_id", std::monostate()}})
-                  .has_value());
+  ASSERT_TRUE(
+      registry_->Patch<model::Meter>("SM1", {{"grid_operator_id", std::monostate()}}).has_value());
   EXPECT_TRUE(registry_->Delete<model::GridOperator>("TENNET").ok());
   EXPECT_EQ(registry_->Delete<model::GridOperator>("TENNET").code(), StatusCode::kNotFound);
 }
@@ -115,7 +115,8 @@ TEST_F(RegistryTest, MeterGetsTheNearestActiveWeatherStation) {
   model::Meter m = CreateMeter("SM1", {{"latitude", 52.52}, {"longitude", 13.40}});
   EXPECT_EQ(m.weather_station_id, "HAMBURG");
   model::Meter given = CreateMeter(
-      "SM2", {{"latitude", 52.52}, {"longitude", 13.40}, {"weather_station_id", std::string("MUNICH")}});
+      "SM2",
+      {{"latitude", 52.52}, {"longitude", 13.40}, {"weather_station_id", std::string("MUNICH")}});
   EXPECT_EQ(given.weather_station_id, "MUNICH");
 }
 
@@ -137,8 +138,8 @@ TEST_F(RegistryTest, ListFiltersCaseInsensitivelyAndPages) {
 }
 
 TEST_F(RegistryTest, ReplaceResetsUnsetFieldsAndKeepsCreatedAt) {
-  model::Meter before = CreateMeter("SM1", {{"city", std::string("Berlin")},
-                                            {"manufacturer", std::string("Landis+Gyr")}});
+  model::Meter before = CreateMeter(
+      "SM1", {{"city", std::string("Berlin")}, {"manufacturer", std::string("Landis+Gyr")}});
   auto replaced = registry_->Replace<model::Meter>("SM1", {{"city", std::string("Bonn")}});
   ASSERT_TRUE(replaced.has_value());
   EXPECT_EQ(replaced->city, "Bonn");
@@ -149,8 +150,8 @@ TEST_F(RegistryTest, ReplaceResetsUnsetFieldsAndKeepsCreatedAt) {
 
 TEST_F(RegistryTest, FailedPatchLeavesTheStoredEntityUnchanged) {
   CreateMeter("SM1", {{"city", std::string("Berlin")}});
-  auto patched = registry_->Patch<model::Meter>(
-      "SM1", {{"city", std::string("Bonn")}, {"latitude", 123.0}});
+  auto patched =
+      registry_->Patch<model::Meter>("SM1", {{"city", std::string("Bonn")}, {"latitude", 123.0}});
   ASSERT_FALSE(patched.has_value());
   EXPECT_EQ(registry_->Get<model::Meter>("SM1")->city, "Berlin");
 }
@@ -186,8 +187,7 @@ TEST_F(RegistryTest, MigrationsRunOnceAndANewerSchemaIsRefused) {
   registry_.reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_.path() + "/data/registry.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "INSERT INTO schema_migrations VALUES(999, 'from the future', 0)",
+  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES(999, 'from the future', 0)",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
