@@ -1,5 +1,6 @@
 #include "api/api.h"
 
+#include <cmath>
 #include <exception>
 
 #include "api/assets.h"
@@ -102,7 +103,7 @@ void Api::Observe(const HttpRequest& request, const HttpResponse& response, doub
   log("request", {{"method", request.method},
                   {"route", request.route.empty() ? std::string_view("unmatched") : request.route},
                   {"status", response.status},
-                  {"duration_ms", seconds * 1000.0},
+                  {"duration_ms", std::round(seconds * 1e6) / 1e3},
                   {"remote", request.remote}});
 }
 

@@ -19,9 +19,12 @@ HttpResponse EntityResponse(int status, const Result<T>& result) {
   return JsonResponse(status, EntityJson(*result));
 }
 
-std::optional<int64_t> ParsePositive(std::string_view text) {
+// Pages beyond this are refused so page * page_size cannot overflow.
+constexpr int64_t kMaxPage = 1'000'000'000;
+
+std::optional<int64_t> ParsePositive(std::string_view text, int64_t max) {
   auto n = ParseInt(text);
-  if (!n || *n < 1) return std::nullopt;
+  if (!n || *n < 1 || *n > max) return std::nullopt;
   return *n;
 }
 
@@ -36,13 +39,11 @@ Result<store::ListQuery> ReadListQuery(const HttpRequest& request) {
   std::vector<StatusDetail> errors;
   for (const auto& [name, text] : request.query) {
     if (name == "page" || name == "page_size") {
-      auto n = ParsePositive(text);
-      if (!n || (name == "page_size" && *n > kMaxPageSize)) {
+      int64_t max = name == "page" ? kMaxPage : kMaxPageSize;
+      auto n = ParsePositive(text, max);
+      if (!n) {
         errors.push_back({name, "out_of_range",
-                          name == "page" ? "page must be a whole number from 1"
-                                         : fmt::format("page_size must be a whole number from 1 "
-                                                       "to {}",
-                                                       kMaxPageSize)});
+                          fmt::format("{} must be a whole number from 1 to {}", name, max)});
       } else {
         (name == "page" ? query.page : query.page_size) = *n;
       }
@@ -96,7 +97,8 @@ HttpResponse HandleImport(registry::Registry& registry, HttpRequest& request) {
   registry::ImportOptions options;
   auto upsert = request.QueryParam("upsert");
   if (upsert && *upsert != "true" && *upsert != "false") {
-    return http::MakeErrorResponse(422, "validation_failed", "upsert must be true or false");
+    return http::MakeErrorResponse(422, "validation_failed", "upsert must be true or false",
+                                   {{"upsert", "invalid_choice", "upsert must be true or false"}});
   }
   options.upsert = upsert && *upsert == "true";
   Result<registry::ImportReport> report = registry::ImportCsv<T>(registry, request.body, options);

@@ -44,7 +44,21 @@ std::optional<http::HttpResponse> ParseJsonObject(const std::string& body,
     return http::MakeErrorResponse(422, "validation_failed", "request body must be a JSON object");
   }
   out->clear();
-  for (auto [key, value] : object) out->emplace_back(std::string(key), ToFieldValue(value));
+  std::vector<StatusDetail> duplicates;
+  for (auto [key, value] : object) {
+    for (const auto& [seen, unused] : *out) {
+      if (seen == key) {
+        duplicates.push_back(
+            {std::string(key), "duplicate_field", fmt::format("{} is given more than once", key)});
+      }
+    }
+    out->emplace_back(std::string(key), ToFieldValue(value));
+  }
+  // Which of two values a client meant is a guess we do not make.
+  if (!duplicates.empty()) {
+    std::string message = duplicates.front().message;
+    return http::MakeErrorResponse(422, "validation_failed", message, duplicates);
+  }
   return std::nullopt;
 }
 

@@ -22,7 +22,12 @@ int RunCli(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 has its own codes for each kind of parse error (105, 106, ...);
+    // scripts get ours: 0 for --help and --version, 2 for any usage error,
+    // and a command's own code when it failed (CLI::RuntimeError).
+    int code = app.exit(e);
+    bool own = dynamic_cast<const CLI::RuntimeError*>(&e) != nullptr;
+    return code == 0 || own ? code : kExitUsage;
   } catch (const std::exception& e) {
     std::cerr << "metrify: internal error: " << e.what() << "\n";
     return kExitInternal;

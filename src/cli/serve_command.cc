@@ -64,7 +64,8 @@ void Serve(const ConfigOptions& options) {
       [&api](const http::HttpRequest& req, const http::HttpResponse& resp, double seconds) {
         api.Observe(req, resp, seconds);
       });
-  FailIfError(server.Start());
+  // The address is configuration: a port in use is the operator's to fix.
+  if (Status started = server.Start(); !started.ok()) Fail(kExitUsage, started.message());
   obs::LogInfo("metrify serving",
                {{"version", METRIFY_VERSION},
                 {"profile", config.profile},

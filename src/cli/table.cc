@@ -46,15 +46,16 @@ void Table::AddItem(simdjson::dom::element item) {
 
 void Table::Print(std::ostream& out) const {
   std::vector<size_t> widths;
-  for (const std::string& c : columns_) widths.push_back(c.size());
+  // Widths in characters, not bytes, so München lines up with Berlin.
+  for (const std::string& c : columns_) widths.push_back(Utf8Length(c));
   for (const auto& row : rows_) {
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], Utf8Length(row[i]));
   }
   auto print_row = [&](const std::vector<std::string>& cells) {
     std::string line;
     for (size_t i = 0; i < cells.size(); ++i) {
       line += cells[i];
-      if (i + 1 < cells.size()) line += std::string(widths[i] - cells[i].size() + 2, ' ');
+      if (i + 1 < cells.size()) line += std::string(widths[i] - Utf8Length(cells[i]) + 2, ' ');
     }
     out << line << "\n";
   };

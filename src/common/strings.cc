@@ -49,6 +49,12 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
   }
 }
 
+size_t Utf8Length(std::string_view s) {
+  size_t length = 0;
+  for (char c : s) length += (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // not a continuation
+  return length;
+}
+
 std::optional<double> ParseDouble(std::string_view s) {
   if (s.empty()) return std::nullopt;
   if (s.front() == '+') s.remove_prefix(1);

@@ -14,6 +14,8 @@ std::string ToUpper(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Splits on `sep`; keeps empty pieces.
 std::vector<std::string_view> Split(std::string_view s, char sep);
+// Characters (code points) of UTF-8 text; invalid bytes count one each.
+size_t Utf8Length(std::string_view s);
 // Whole-string parses; nullopt when `s` is empty, has trailing junk or overflows.
 std::optional<double> ParseDouble(std::string_view s);
 std::optional<long long> ParseInt(std::string_view s);

@@ -53,10 +53,10 @@ FieldSpec<T> TextField(std::string name, Access access) {
     }
     const auto* text = std::get_if<std::string>(&v);
     if (!text) return WrongType(name, "a string", v);
-    if (text->size() > kMaxTextLength) {
-      return FieldError{name, "too_long",
-                        fmt::format("{} is {} characters long; the limit is {}", name, text->size(),
-                                    kMaxTextLength)};
+    if (size_t length = Utf8Length(*text); length > kMaxTextLength) {
+      return FieldError{
+          name, "too_long",
+          fmt::format("{} is {} characters long; the limit is {}", name, length, kMaxTextLength)};
     }
     access(e) = *text;
     return std::nullopt;
@@ -202,6 +202,37 @@ FieldSpec<T> CheckedTextField(std::string name, FieldKind kind, Access access, C
     if (auto error = check(name, *text)) return error;
     access(e) = *text;
     return std::nullopt;
+  };
+  return f;
+}
+
+// Text from a fixed list, matched case-insensitively and stored in the
+// list's spelling ("g25" is stored as "G25"); null or "" clears it.
+template <typename T, typename Access>
+FieldSpec<T> ChoiceField(std::string name, Access access, std::vector<std::string> choices) {
+  FieldSpec<T> f = MakeSpec<T>(name, FieldKind::kText);
+  f.choices = choices;
+  f.get = [access](const T& e) -> FieldValue {
+    const std::string& s = access(e);
+    return s.empty() ? FieldValue() : FieldValue(s);
+  };
+  f.set = [access, name, choices](T& e, const FieldValue& v) -> std::optional<FieldError> {
+    const auto* text = std::get_if<std::string>(&v);
+    if (std::holds_alternative<std::monostate>(v) || (text && Trim(*text).empty())) {
+      access(e).clear();
+      return std::nullopt;
+    }
+    if (!text) return WrongType(name, "a string", v);
+    for (const std::string& choice : choices) {
+      if (EqualsIgnoreCase(choice, Trim(*text))) {
+        access(e) = choice;
+        return std::nullopt;
+      }
+    }
+    std::string list;
+    for (const std::string& c : choices) list += (list.empty() ? "" : ", ") + c;
+    return FieldError{name, "invalid_choice",
+                      fmt::format("{} must be one of {}, got \"{}\"", name, list, *text)};
   };
   return f;
 }

@@ -14,16 +14,6 @@ const std::vector<std::string>& KnownLoadProfiles() {
 
 namespace {
 
-std::optional<FieldError> CheckLoadProfile(const std::string& field, std::string_view text) {
-  for (const std::string& p : KnownLoadProfiles()) {
-    if (EqualsIgnoreCase(p, text)) return std::nullopt;
-  }
-  std::string choices;
-  for (const std::string& p : KnownLoadProfiles()) choices += (choices.empty() ? "" : ", ") + p;
-  return FieldError{field, "invalid_choice",
-                    fmt::format("{} must be one of {}, got \"{}\"", field, choices, text)};
-}
-
 std::vector<FieldSpec<Meter>> BuildMeterFields() {
   using M = Meter;
   std::vector<FieldSpec<M>> f;
@@ -63,11 +53,10 @@ std::vector<FieldSpec<Meter>> BuildMeterFields() {
           .Filter("segment"));
   f.push_back(EnumField<M>(
       "tariff", [](auto& m) -> auto& { return m.tariff; }, Tariff::kStandard));
-  auto profile = CheckedTextField<M>(
-      "load_profile", FieldKind::kText, [](auto& m) -> auto& { return m.load_profile; },
-      CheckLoadProfile);
-  profile.choices = KnownLoadProfiles();
-  f.push_back(profile.Describe("BDEW standard load profile; empty means the segment's default"));
+  f.push_back(
+      ChoiceField<M>(
+          "load_profile", [](auto& m) -> auto& { return m.load_profile; }, KnownLoadProfiles())
+          .Describe("BDEW standard load profile; empty means the segment's default"));
   f.push_back(CheckedTextField<M>(
       "timezone", FieldKind::kTimeZone, [](auto& m) -> auto& { return m.timezone; }, CheckTimeZone,
       "Europe/Berlin"));

@@ -18,7 +18,7 @@ std::vector<FieldSpec<WeatherStation>> BuildWeatherStationFields() {
       CheckedTextField<W>(
           "provider", FieldKind::kText, [](auto& w) -> auto& { return w.provider; },
           [](const std::string& field, std::string_view text) -> std::optional<FieldError> {
-            if (!Trim(text).empty() && text.size() <= 64) return std::nullopt;
+            if (!Trim(text).empty() && Utf8Length(text) <= 64) return std::nullopt;
             return FieldError{field, "invalid_value", field + " must be 1-64 characters, e.g. DWD"};
           },
           "DWD")

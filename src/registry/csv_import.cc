@@ -88,7 +88,12 @@ Row<T> ReadRow(const std::vector<Column<T>>& columns, const std::vector<std::str
                int line) {
   Row<T> row;
   if (cells.size() != columns.size()) {
-    row.errors.push_back({line, "", "", "wrong_column_count",
+    for (size_t i = 0; i < columns.size() && i < cells.size(); ++i) {
+      if (columns[i].field && columns[i].field->kind == model::FieldKind::kId) {
+        row.id = std::string(Trim(cells[i]));
+      }
+    }
+    row.errors.push_back({line, row.id, "", "wrong_column_count",
                           fmt::format("line {} has {} columns; the header has {}", line,
                                       cells.size(), columns.size())});
     return row;
@@ -176,6 +181,7 @@ Result<ImportReport> ImportCsv(Registry& registry, std::string_view csv,
     }
   }
   if (!error.ok()) {
+    ++report.rows;  // the unreadable rest of the file counts as one rejected row
     ++report.rejected;
     report.errors.push_back({reader.line(), "", "", "malformed_csv", error.message()});
   }

@@ -156,7 +156,13 @@ ServerProcess::ServerProcess(ServerOptions options) : options_(std::move(options
   root_ = MakeTempDir("metrify-e2e-");
   data_dir_ = root_ + "/data";
   log_path_ = root_ + "/server.log";
-  Start();
+  try {
+    Start();
+  } catch (...) {
+    std::error_code ignored;
+    std::filesystem::remove_all(root_, ignored);  // no destructor runs for us
+    throw;
+  }
 }
 
 ServerProcess::~ServerProcess() {
@@ -176,18 +182,18 @@ void ServerProcess::Start() {
   if (running()) throw std::runtime_error("ServerProcess::Start: already running");
   for (int attempt = 1;; ++attempt) {
     port_ = FreeTcpPort();
-    std::vector<std::string> argv = {METRIFY_BINARY, "serve", "--listen",
-                                     "127.0.0.1:" + std::to_string(port_), "--data-dir",
-                                     data_dir_};
+    std::vector<std::string> argv = {METRIFY_BINARY, "serve",
+                                     "--listen",     "127.0.0.1:" + std::to_string(port_),
+                                     "--data-dir",   data_dir_};
     argv.insert(argv.end(), options_.args.begin(), options_.args.end());
     int stdio[3] = {OpenOrThrow("/dev/null", O_RDONLY),
                     OpenOrThrow(root_ + "/server.stdout", O_WRONLY | O_CREAT | O_APPEND),
                     OpenOrThrow(log_path_, O_WRONLY | O_CREAT | O_APPEND)};
+    size_t log_before = log().size();
     pid_ = Spawn(argv, ChildEnvironment(options_.env), stdio);
     for (int fd : stdio) close(fd);
-    size_t log_before = log().size();
     try {
-      WaitUntilLive();
+      WaitUntilLive(log_before);
       return;
     } catch (const std::runtime_error&) {
       bool port_taken = log().find("Address already in use", log_before) != std::string::npos;
@@ -196,8 +202,13 @@ void ServerProcess::Start() {
   }
 }
 
-void ServerProcess::WaitUntilLive() {
+// Live means: /health/live answers 200 on our port, and our own process
+// logged that it serves that port. The second part matters when parallel
+// tests race for ports: a server of another test may answer on a port ours
+// failed to bind.
+void ServerProcess::WaitUntilLive(size_t log_offset) {
   auto deadline = Clock::now() + kStartTimeout;
+  std::string serving = "\"listen\":\"127.0.0.1:" + std::to_string(port_) + "\"";
   while (Clock::now() < deadline) {
     if (std::optional<int> status = ExitedYet(pid_)) {
       pid_ = -1;
@@ -207,7 +218,10 @@ void ServerProcess::WaitUntilLive() {
     try {
       TestHttpClient client("127.0.0.1", port_);
       client.set_timeout(std::chrono::seconds(2));
-      if (client.Get("/health/live").status == 200) return;
+      if (client.Get("/health/live").status == 200 &&
+          log().find(serving, log_offset) != std::string::npos) {
+        return;
+      }
     } catch (const std::exception&) {
       // not listening yet
     }

@@ -44,8 +44,10 @@ struct ServerOptions {
 // (mkdtemp under /tmp) holds the data directory `data/` and the server's
 // stderr (its log) in `server.log`, kept over restarts.
 //
-// Lifecycle: the constructor creates the directory and starts the server; it returns once /health/live answers 200 and
-// throws std::runtime_error (with the log) when that does not happen within
+// Lifecycle: the constructor creates the directory and starts the server. It
+// returns once /health/live answers 200 and the log says the server serves
+// its port (so log.level must stay at info or below), and throws
+// std::runtime_error with the log's tail when that does not happen within
 // kStartTimeout. Stop() ends the process; Start() runs it again on the same
 // data directory with a new port. The destructor kills a server still
 // running and removes the temporary directory.
@@ -81,12 +83,13 @@ class ServerProcess {
   // Polls the log until a line satisfies `match`; returns that line, or
   // nullopt after `timeout`. Lines are written after the response is sent,
   // so a test that just got a response must wait for its log line.
-  std::optional<std::string> WaitForLogLine(const std::function<bool(std::string_view)>& match,
-                                            std::chrono::milliseconds timeout = kStartTimeout)
-      const;
+  std::optional<std::string> WaitForLogLine(
+      const std::function<bool(std::string_view)>& match,
+      std::chrono::milliseconds timeout = kStartTimeout) const;
 
  private:
-  void WaitUntilLive();
+  // Polls until the run whose log starts at `log_offset` serves.
+  void WaitUntilLive(size_t log_offset);
 
   ServerOptions options_;
   std::string root_;      // the temporary directory
