@@ -29,7 +29,7 @@ test: build
 	./scripts/test $(BUILD_DIR)
 
 bench: build
-	@echo "No benchmarks yet: the ingest and query benchmarks arrive with the readings engine."
+	./$(BUILD_DIR)/codec_bench
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
