@@ -53,6 +53,13 @@ class EntityRepository {
   virtual Status Update(T& entity) = 0;
   // Errors: NotFound; Conflict when other entities still refer to it.
   virtual Status Delete(std::string_view id) = 0;
+
+  // The dense integer key the readings engine stores instead of the id. It
+  // is assigned at create and never reused while the entity exists.
+  // Errors: NotFound.
+  virtual Result<uint32_t> KeyOf(std::string_view id) = 0;
+  // Every (id, key) pair, for building the engine's lookup table at start.
+  virtual Result<std::vector<std::pair<std::string, uint32_t>>> AllKeys() = 0;
 };
 
 class RegistryStore {

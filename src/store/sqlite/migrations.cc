@@ -13,7 +13,7 @@ namespace {
 // keys only bind real references.
 constexpr std::string_view kV1Registry = R"sql(
 CREATE TABLE grid_operators (
-  key INTEGER PRIMARY KEY,
+  key INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE,
   name TEXT NOT NULL,
   type TEXT NOT NULL,
@@ -35,7 +35,7 @@ CREATE INDEX grid_operators_type ON grid_operators(type);
 CREATE INDEX grid_operators_status ON grid_operators(status);
 
 CREATE TABLE weather_stations (
-  key INTEGER PRIMARY KEY,
+  key INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE,
   name TEXT NOT NULL,
   provider TEXT,
@@ -53,9 +53,11 @@ CREATE TABLE weather_stations (
 );
 CREATE INDEX weather_stations_status ON weather_stations(status);
 
--- key is the dense integer the readings engine uses for this meter.
+-- key is the dense integer the readings engine uses for this meter;
+-- AUTOINCREMENT so a deleted meter's key is never handed to a new meter,
+-- whose readings would otherwise inherit the old one's.
 CREATE TABLE meters (
-  key INTEGER PRIMARY KEY,
+  key INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE,
   type TEXT NOT NULL,
   status TEXT NOT NULL,

@@ -121,6 +121,31 @@ class SqliteEntityRepository : public EntityRepository<T> {
     return Status::Ok();
   }
 
+  Result<uint32_t> KeyOf(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    METRIFY_ASSIGN_OR_RETURN(
+        SqliteStatement stmt,
+        db_.Prepare(fmt::format("SELECT key FROM {} WHERE id = ?", Traits::kTable)));
+    stmt.Bind(1, std::string(id));
+    METRIFY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return EntityNotFound(Traits::kNoun, id);
+    return static_cast<uint32_t>(stmt.ColumnInt(0));
+  }
+
+  Result<std::vector<std::pair<std::string, uint32_t>>> AllKeys() override {
+    std::lock_guard lock(mu_);
+    METRIFY_ASSIGN_OR_RETURN(
+        SqliteStatement stmt,
+        db_.Prepare(fmt::format("SELECT id, key FROM {} ORDER BY key", Traits::kTable)));
+    std::vector<std::pair<std::string, uint32_t>> keys;
+    while (true) {
+      METRIFY_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) return keys;
+      keys.emplace_back(std::get<std::string>(stmt.Column(0)),
+                        static_cast<uint32_t>(stmt.ColumnInt(1)));
+    }
+  }
+
  private:
   Result<T> GetLocked(std::string_view id) {
     METRIFY_ASSIGN_OR_RETURN(

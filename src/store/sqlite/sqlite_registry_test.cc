@@ -211,6 +211,26 @@ TEST_F(RegistryTest, MigrationFailureIsRolledBackAndNamed) {
   EXPECT_EQ(stmt->ColumnInt(0), 0) << "table b of the failed migration was rolled back";
 }
 
+TEST_F(RegistryTest, KeysAreDenseStableAndNeverReused) {
+  CreateMeter("SM1");
+  CreateMeter("SM2");
+  auto k1 = store_->meters().KeyOf("SM1");
+  auto k2 = store_->meters().KeyOf("SM2");
+  ASSERT_TRUE(k1.has_value() && k2.has_value());
+  EXPECT_EQ(*k2, *k1 + 1);
+  ASSERT_TRUE(registry_->Delete<model::Meter>("SM2").ok());
+  CreateMeter("SM3");
+  auto k3 = store_->meters().KeyOf("SM3");
+  ASSERT_TRUE(k3.has_value());
+  EXPECT_GT(*k3, *k2) << "a deleted meter's key must not carry its readings to a new meter";
+  Reopen();
+  EXPECT_EQ(*store_->meters().KeyOf("SM1"), *k1);
+  auto all = store_->meters().AllKeys();
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(*all, (std::vector<std::pair<std::string, uint32_t>>{{"SM1", *k1}, {"SM3", *k3}}));
+  EXPECT_EQ(store_->meters().KeyOf("SM2").error().code(), StatusCode::kNotFound);
+}
+
 TEST_F(RegistryTest, CorruptRowIsReportedAsCorruption) {
   CreateMeter("SM1");
   store_.reset();
