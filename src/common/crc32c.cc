@@ -2,7 +2,7 @@
 // (google/crc32c, as LevelDB uses, is not in the archive), so this file holds
 // the two classic implementations: the SSE4.2 crc32 instruction, chosen at
 // run time, and slicing-by-8 tables for CPUs without it.
-#include "store/engine/codec/crc32c.h"
+#include "common/crc32c.h"
 
 #include <array>
 #include <cstring>
@@ -11,7 +11,7 @@
 #include <nmmintrin.h>
 #endif
 
-namespace metrify::engine::codec::crc32c {
+namespace metrify::crc32c {
 namespace {
 
 constexpr uint32_t kReflectedPoly = 0x82F63B78;
@@ -94,4 +94,4 @@ uint32_t TEST_ExtendHardware(uint32_t crc, const char* data, size_t n) {
   return ExtendHardware(crc, data, n);
 }
 
-}  // namespace metrify::engine::codec::crc32c
+}  // namespace metrify::crc32c

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace metrify::engine::codec::crc32c {
+namespace metrify::crc32c {
 
 // Returns the CRC32C of data[0, n) continued from `crc`, the CRC32C of some
 // earlier bytes A; the result is the CRC32C of A followed by data[0, n).
@@ -28,4 +28,4 @@ uint32_t TEST_ExtendSoftware(uint32_t crc, const char* data, size_t n);
 // REQUIRES: TEST_HardwareAvailable().
 uint32_t TEST_ExtendHardware(uint32_t crc, const char* data, size_t n);
 
-}  // namespace metrify::engine::codec::crc32c
+}  // namespace metrify::crc32c

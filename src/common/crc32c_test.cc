@@ -1,11 +1,11 @@
-#include "store/engine/codec/crc32c.h"
+#include "common/crc32c.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
 
-namespace metrify::engine::codec::crc32c {
+namespace metrify::crc32c {
 namespace {
 
 TEST(Crc32c, PublishedCheckValue) { EXPECT_EQ(Value("123456789"), 0xE3069283u); }
@@ -62,4 +62,4 @@ TEST(Crc32c, SingleBitFlipsChangeTheValue) {
 }
 
 }  // namespace
-}  // namespace metrify::engine::codec::crc32c
+}  // namespace metrify::crc32c

@@ -1,8 +1,8 @@
-#include "store/engine/codec/varint.h"
+#include "common/varint.h"
 
 #include <fmt/format.h>
 
-namespace metrify::engine::codec {
+namespace metrify {
 
 int VarintLength(uint64_t v) {
   int len = 1;
@@ -59,4 +59,4 @@ Status GetVarint64AtMost(std::string_view* input, uint64_t limit, uint64_t* valu
   return Status::Ok();
 }
 
-}  // namespace metrify::engine::codec
+}  // namespace metrify

@@ -4,7 +4,7 @@
 // of a byte says another byte follows. A uint64 takes 1 to 10 bytes. Signed
 // values are zigzag-mapped first (0, -1, 1, -2, ... -> 0, 1, 2, 3, ...) so
 // small magnitudes of either sign stay short. docs/format/column-block.md
-// relies on these rules.
+// and docs/format/wal.md rely on these rules.
 //
 // Readers take a cursor (a std::string_view they advance past what they
 // consume) and never read past its end: a truncated or overlong varint is
@@ -17,7 +17,7 @@
 
 #include "common/status.h"
 
-namespace metrify::engine::codec {
+namespace metrify {
 
 // The largest encoding of a uint64.
 inline constexpr int kMaxVarint64Bytes = 10;
@@ -45,4 +45,4 @@ Status GetVarsint64(std::string_view* input, int64_t* value);
 // (a count or length read from untrusted bytes).
 Status GetVarint64AtMost(std::string_view* input, uint64_t limit, uint64_t* value);
 
-}  // namespace metrify::engine::codec
+}  // namespace metrify

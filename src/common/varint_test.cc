@@ -1,11 +1,11 @@
-#include "store/engine/codec/varint.h"
+#include "common/varint.h"
 
 #include <gtest/gtest.h>
 
 #include <limits>
 #include <random>
 
-namespace metrify::engine::codec {
+namespace metrify {
 namespace {
 
 TEST(Varint, KnownEncodings) {
@@ -95,4 +95,4 @@ TEST(Varint, LimitIsEnforced) {
 }
 
 }  // namespace
-}  // namespace metrify::engine::codec
+}  // namespace metrify

@@ -8,12 +8,12 @@
 
 #include <fmt/format.h>
 
+#include "common/crc32c.h"
+#include "common/varint.h"
 #include "store/engine/codec/compression.h"
-#include "store/engine/codec/crc32c.h"
 #include "store/engine/codec/fixed_width.h"
 #include "store/engine/codec/timestamp_codec.h"
 #include "store/engine/codec/value_codec.h"
-#include "store/engine/codec/varint.h"
 
 namespace metrify::engine::codec {
 namespace {

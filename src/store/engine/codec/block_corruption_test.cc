@@ -6,9 +6,9 @@
 #include <cmath>
 #include <random>
 
+#include "common/crc32c.h"
 #include "store/engine/codec/block.h"
 #include "store/engine/codec/codec_test_support.h"
-#include "store/engine/codec/crc32c.h"
 #include "store/engine/codec/fixed_width.h"
 
 namespace metrify::engine::codec {

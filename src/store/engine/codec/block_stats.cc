@@ -6,10 +6,10 @@
 #include <cmath>
 #include <vector>
 
+#include "common/varint.h"
 #include "store/engine/codec/fixed_width.h"
 #include "store/engine/codec/format.h"
 #include "store/engine/codec/scaled_int_codec.h"
-#include "store/engine/codec/varint.h"
 
 namespace metrify::engine::codec {
 namespace {

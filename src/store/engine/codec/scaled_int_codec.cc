@@ -12,9 +12,9 @@
 #include <bit>
 #include <cmath>
 
+#include "common/varint.h"
 #include "store/engine/codec/bit_stream.h"
 #include "store/engine/codec/format.h"
-#include "store/engine/codec/varint.h"
 
 namespace metrify::engine::codec {
 namespace {

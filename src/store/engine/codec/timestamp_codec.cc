@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "store/engine/codec/varint.h"
+#include "common/varint.h"
 
 namespace metrify::engine::codec {
 namespace {
