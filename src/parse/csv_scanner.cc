@@ -95,7 +95,7 @@ std::string_view CsvScanner::UnquotedCell() {
 }
 
 // From the opening quote at pos_: the unescaped content into scratch_, then
-// any text up to the next delimiter or line end (kept, as CsvReader does).
+// any text up to the next delimiter or line end (kept).
 void CsvScanner::QuotedCell(size_t cell) {
   record_has_quote_ = true;
   size_t offset = scratch_.size();

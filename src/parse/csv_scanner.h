@@ -1,13 +1,10 @@
 // CsvScanner: RFC 4180 records as string_views into the text, for the ingest
-// hot path. Same dialect as CsvReader (quotes, doubled quotes, line breaks
+// hot path and the registry import: quotes, doubled quotes, line breaks
 // inside quotes, CRLF or LF, a byte order mark, ',' or ';' detected from the
-// first line) but without a std::string per cell: unquoted cells point into
-// the text and only quoted cells are copied. parse_bench measures the
-// difference (csv_reader_iterate against csv).
-//
-// Differences from CsvReader: unquoted cells are trimmed of spaces, tabs and
-// '\r'; blank and whitespace-only lines are skipped; spaces before an opening
-// quote are allowed.
+// first line. No std::string per cell: unquoted cells point into the text
+// and only quoted cells are copied. Unquoted cells are trimmed of spaces,
+// tabs and '\r'; blank and whitespace-only lines are skipped; spaces before
+// an opening quote are allowed.
 //
 // Not thread-safe; the text must outlive the scanner.
 #pragma once

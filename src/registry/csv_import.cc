@@ -7,7 +7,7 @@
 
 #include "common/json_writer.h"
 #include "common/strings.h"
-#include "parse/csv_reader.h"
+#include "parse/csv_scanner.h"
 
 namespace metrify::registry {
 
@@ -48,10 +48,10 @@ struct Column {
 };
 
 template <typename T>
-Result<std::vector<Column<T>>> MapHeader(const std::vector<std::string>& header) {
+Result<std::vector<Column<T>>> MapHeader(const std::vector<std::string_view>& header) {
   std::vector<Column<T>> columns;
   bool has_id = false;
-  for (const std::string& raw : header) {
+  for (std::string_view raw : header) {
     std::string name = ToLower(Trim(raw));
     const model::FieldSpec<T>* field = model::FindField<T>(name);
     if (!field) {
@@ -84,7 +84,7 @@ struct Row {
 };
 
 template <typename T>
-Row<T> ReadRow(const std::vector<Column<T>>& columns, const std::vector<std::string>& cells,
+Row<T> ReadRow(const std::vector<Column<T>>& columns, const std::vector<std::string_view>& cells,
                int line) {
   Row<T> row;
   if (cells.size() != columns.size()) {
@@ -162,28 +162,31 @@ void StoreRow(Registry& registry, Row<T>& row, int line, const ImportOptions& op
 template <typename T>
 Result<ImportReport> ImportCsv(Registry& registry, std::string_view csv,
                                const ImportOptions& options) {
-  parse::CsvReader reader(csv);
-  std::vector<std::string> cells;
-  Status error;
-  if (!reader.Next(&cells, &error)) {
-    return error.ok() ? Status::InvalidArgument("the CSV file is empty; it needs a header line")
-                      : error;
+  parse::CsvScanner scanner(csv);
+  std::vector<std::string_view> cells;
+  if (!scanner.Next(&cells) || scanner.unclosed_quote()) {
+    return Status::InvalidArgument(scanner.unclosed_quote()
+                                       ? "line 1: a quoted field in the header is never closed"
+                                       : "the CSV file is empty; it needs a header line");
   }
   METRIFY_ASSIGN_OR_RETURN(std::vector<Column<T>> columns, MapHeader<T>(cells));
   ImportReport report;
-  while (reader.Next(&cells, &error)) {
+  while (scanner.Next(&cells)) {
     ++report.rows;
-    Row<T> row = ReadRow(columns, cells, reader.line());
-    if (row.errors.empty()) StoreRow(registry, row, reader.line(), options, report);
+    int line = static_cast<int>(scanner.line());
+    if (scanner.unclosed_quote()) {
+      // The scanner ran to the end of the text looking for the closing quote.
+      ++report.rejected;
+      report.errors.push_back({line, "", "", "malformed_csv",
+                               fmt::format("line {}: a quoted field is never closed", line)});
+      break;
+    }
+    Row<T> row = ReadRow(columns, cells, line);
+    if (row.errors.empty()) StoreRow(registry, row, line, options, report);
     if (!row.errors.empty()) ++report.rejected;
     for (ImportError& e : row.errors) {
       if (report.errors.size() < kMaxImportErrors) report.errors.push_back(std::move(e));
     }
-  }
-  if (!error.ok()) {
-    ++report.rows;  // the unreadable rest of the file counts as one rejected row
-    ++report.rejected;
-    report.errors.push_back({reader.line(), "", "", "malformed_csv", error.message()});
   }
   return report;
 }
