@@ -28,8 +28,12 @@ run: build
 test: build
 	./scripts/test $(BUILD_DIR)
 
+# Each benchmark prints its figures; docs/benchmarks.md records them.
 bench: build
 	./$(BUILD_DIR)/codec_bench
+	./$(BUILD_DIR)/parse_bench
+	./$(BUILD_DIR)/wal_bench
+	./$(BUILD_DIR)/segment_bench
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
