@@ -19,6 +19,7 @@
 // Each meter's series is cut into blocks of B values (default 96: one meter
 // per day, what a one-day partition holds). This is a program, not a test.
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -43,12 +44,6 @@ namespace metrify::engine::codec {
 namespace {
 
 using bench::Series;
-
-constexpr char kUsage[] =
-    "usage: codec_bench [--meters N] [--days D] [--block-values B] [--zstd-level L]\n"
-    "                   [--repeat R] [--seed S] [--json]\n"
-    "  N meters (10000) x D days (1) of quarter-hour readings, blocks of B values (96),\n"
-    "  zstd level L (3; 0 = off), best of R runs (3), generator seed S (1).\n";
 
 struct Options {
   int meters = 10000;
@@ -290,36 +285,26 @@ void PrintTable(const Options& o, size_t readings, const std::vector<ColumnResul
 
 Options ParseOptions(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    const auto next = [&]() -> const char* {
-      if (i + 1 >= argc) Check(Status::InvalidArgument(fmt::format("{} needs a value", arg)));
-      return argv[++i];
-    };
-    if (arg == "--help") {
-      fmt::print("{}", kUsage);
-      std::exit(0);
-    } else if (arg == "--json") {
-      o.json = true;
-    } else if (arg == "--meters") {
-      o.meters = std::atoi(next());
-    } else if (arg == "--days") {
-      o.days = std::atoi(next());
-    } else if (arg == "--block-values") {
-      o.block_values = std::strtoul(next(), nullptr, 10);
-    } else if (arg == "--zstd-level") {
-      o.zstd_level = std::atoi(next());
-    } else if (arg == "--repeat") {
-      o.repeat = std::atoi(next());
-    } else if (arg == "--seed") {
-      o.seed = std::strtoull(next(), nullptr, 10);
-    } else {
-      Check(Status::InvalidArgument(fmt::format("unknown argument {}; try --help", arg)));
-    }
-  }
-  if (o.meters < 1 || o.days < 1 || o.block_values < 1 || o.block_values > kMaxBlockValues ||
-      o.repeat < 1) {
-    Check(Status::InvalidArgument("--meters, --days, --repeat >= 1; --block-values 1..65536"));
+  CLI::App app{
+      "Bytes per value and encode/decode speed of the engine's column blocks on "
+      "realistic readings, against zstd over raw doubles."};
+  app.add_option("--meters", o.meters, "Meters")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--days", o.days, "Days of quarter-hour readings")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--block-values", o.block_values, "Values per block")
+      ->check(CLI::Range(size_t{1}, static_cast<size_t>(kMaxBlockValues)))
+      ->capture_default_str();
+  app.add_option("--zstd-level", o.zstd_level, "zstd level, 0 = off")->capture_default_str();
+  app.add_option("--repeat", o.repeat, "Best of this many runs")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--seed", o.seed, "Generator seed")->capture_default_str();
+  app.add_flag("--json", o.json, "Print JSON");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::exit(app.exit(e));
   }
   return o;
 }

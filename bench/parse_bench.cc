@@ -15,6 +15,7 @@
 #include <simdjson.h>
 
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -31,13 +32,6 @@
 
 namespace metrify::parse {
 namespace {
-
-constexpr char kUsage[] =
-    "usage: parse_bench [--batches N] [--repeat R] [--seed S] [--only NAME] [--json]\n"
-    "Readings per second of the ingest parsers per format, and simdjson and CSV-splitting "
-    "baselines.\n"
-    "--only NAME runs one measurement (json, ndjson, csv, simdjson_iterate_json, ...), for\n"
-    "profiling.\n";
 
 constexpr int kMeters = 100;
 constexpr int kSlotsPerBatch = 10;  // quarter hours per meter per batch
@@ -270,30 +264,25 @@ void PrintTable(const Options& o, const std::vector<Measurement>& parsers,
 
 Options ParseArgs(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    auto next = [&]() -> const char* {
-      if (i + 1 >= argc) Fail(fmt::format("{} needs a value", arg));
-      return argv[++i];
-    };
-    if (arg == "--help") {
-      fmt::print("{}", kUsage);
-      std::exit(0);
-    } else if (arg == "--json") {
-      o.json = true;
-    } else if (arg == "--batches") {
-      o.batches = std::atoi(next());
-    } else if (arg == "--repeat") {
-      o.repeat = std::atoi(next());
-    } else if (arg == "--seed") {
-      o.seed = std::strtoull(next(), nullptr, 10);
-    } else if (arg == "--only") {
-      o.only = next();
-    } else {
-      Fail(fmt::format("unknown argument {}; try --help", arg));
-    }
+  CLI::App app{
+      "Readings per second of the ingest parsers per format, and simdjson and "
+      "CSV-splitting baselines."};
+  app.add_option("--batches", o.batches, "Batches of 1,000 readings")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--repeat", o.repeat, "Fastest of this many rounds")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--seed", o.seed, "Generator seed")->capture_default_str();
+  app.add_option("--only", o.only,
+                 "Run one measurement (json, ndjson, csv, simdjson_iterate_json, ...), for "
+                 "profiling");
+  app.add_flag("--json", o.json, "Print JSON");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::exit(app.exit(e));
   }
-  if (o.batches < 1 || o.repeat < 1) Fail("--batches and --repeat must be >= 1");
   return o;
 }
 

@@ -12,6 +12,7 @@
 // index's block statistics alone. Best of R runs. A program, not a test.
 #include <fmt/format.h>
 #include <stdlib.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cstdlib>
@@ -47,22 +48,21 @@ double Seconds(std::chrono::steady_clock::duration d) {
 
 Options ParseOptions(int argc, char** argv) {
   Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--meters")
-      o.meters = std::atoi(value.c_str());
-    else if (flag == "--zstd-level")
-      o.zstd_level = std::atoi(value.c_str());
-    else if (flag == "--repeat")
-      o.repeat = std::atoi(value.c_str());
-    else if (flag == "--seed")
-      o.seed = std::strtoull(value.c_str(), nullptr, 10);
-    else if (flag == "--dir")
-      o.dir = value;
-    else
-      Check(Status::InvalidArgument("unknown flag " + flag));
+  CLI::App app{"Size, write and read speed of one segment of realistic readings."};
+  app.add_option("--meters", o.meters, "Meters (one day each)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--zstd-level", o.zstd_level, "zstd level, 0 = off")->capture_default_str();
+  app.add_option("--repeat", o.repeat, "Best of this many runs")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--seed", o.seed, "Generator seed")->capture_default_str();
+  app.add_option("--dir", o.dir, "Directory for the segment (default: a new one in /tmp)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::exit(app.exit(e));
   }
-  if (o.meters < 1 || o.repeat < 1) Check(Status::InvalidArgument("--meters, --repeat >= 1"));
   return o;
 }
 

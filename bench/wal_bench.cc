@@ -17,6 +17,7 @@
 // A program, not a test.
 #include <fmt/format.h>
 #include <stdlib.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -38,13 +39,6 @@ namespace metrify::engine::wal {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-constexpr char kUsage[] =
-    "usage: wal_bench [--threads 1,2,4,8] [--seconds S] [--meters N] [--batch B]\n"
-    "                 [--seed S] [--dir D] [--no-baseline] [--json]\n"
-    "  appends of B-reading batches (1000) of N meters' readings (10000) from each\n"
-    "  thread count for S seconds (3), grouped and, unless --no-baseline, one\n"
-    "  fdatasync per append; WAL directories under D (a new one in /tmp).\n";
 
 struct Options {
   std::vector<int> threads = {1, 2, 4, 8};
@@ -217,40 +211,32 @@ std::vector<int> ParseList(std::string_view text) {
 
 Options ParseOptions(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    const auto next = [&]() -> const char* {
-      if (i + 1 >= argc) Check(Status::InvalidArgument(fmt::format("{} needs a value", arg)));
-      return argv[++i];
-    };
-    if (arg == "--help") {
-      fmt::print("{}", kUsage);
-      std::exit(0);
-    } else if (arg == "--json") {
-      o.json = true;
-    } else if (arg == "--no-baseline") {
-      o.baseline = false;
-    } else if (arg == "--threads") {
-      o.threads = ParseList(next());
-    } else if (arg == "--seconds") {
-      o.seconds = std::atof(next());
-    } else if (arg == "--meters") {
-      o.meters = std::atoi(next());
-    } else if (arg == "--batch") {
-      o.batch = std::atoi(next());
-    } else if (arg == "--seed") {
-      o.seed = std::strtoull(next(), nullptr, 10);
-    } else if (arg == "--dir") {
-      o.dir = next();
-    } else {
-      Check(Status::InvalidArgument(fmt::format("unknown argument {}; try --help", arg)));
-    }
+  std::string threads = "1,2,4,8";
+  CLI::App app{
+      "Durable WAL appends of reading batches from several threads, grouped, against "
+      "one fdatasync per append."};
+  app.add_option("--threads", threads, "Thread counts to run, comma-separated")
+      ->capture_default_str();
+  app.add_option("--seconds", o.seconds, "Seconds per thread count")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--meters", o.meters, "Meters")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--batch", o.batch, "Readings per append")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--seed", o.seed, "Generator seed")->capture_default_str();
+  app.add_option("--dir", o.dir,
+                 "Put the WAL directories under this one (default: a new one in /tmp)");
+  bool no_baseline = false;
+  app.add_flag("--no-baseline", no_baseline, "Skip the one-fdatasync-per-append baseline");
+  app.add_flag("--json", o.json, "Print JSON");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::exit(app.exit(e));
   }
-  const bool threads_ok =
-      std::all_of(o.threads.begin(), o.threads.end(), [](int t) { return t >= 1 && t <= 256; });
-  if (!threads_ok || o.seconds <= 0 || o.meters < 1 || o.batch < 1) {
-    Check(Status::InvalidArgument("--threads 1..256 each; --seconds, --meters, --batch > 0"));
-  }
+  o.threads = ParseList(threads);
+  o.baseline = !no_baseline;
   return o;
 }
 
