@@ -65,10 +65,7 @@ Result<store::ListQuery> ReadListQuery(const HttpRequest& request) {
     }
     query.filters.emplace_back(field->name, field->get(scratch));
   }
-  if (!errors.empty()) {
-    std::string message = errors.front().message;  // before errors is moved
-    return Status::InvalidFields(std::move(message), std::move(errors));
-  }
+  if (!errors.empty()) return Status::InvalidFields(std::move(errors));
   return query;
 }
 

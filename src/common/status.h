@@ -65,6 +65,12 @@ class Status {
   static Status InvalidFields(std::string msg, std::vector<StatusDetail> details) {
     return {StatusCode::kInvalidArgument, std::move(msg), std::move(details)};
   }
+  // The same, with the first detail's message as the status message.
+  // REQUIRES: !details.empty().
+  static Status InvalidFields(std::vector<StatusDetail> details) {
+    std::string msg = details.front().message;
+    return {StatusCode::kInvalidArgument, std::move(msg), std::move(details)};
+  }
 
   bool ok() const { return state_ == nullptr; }
   StatusCode code() const { return state_ ? state_->code : StatusCode::kOk; }

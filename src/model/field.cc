@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
-
 #include "common/strings.h"
 #include "common/time.h"
 
@@ -53,14 +51,20 @@ std::variant<FieldValue, FieldError> ParseFieldText(const std::string& field, Fi
   }
 }
 
-std::optional<FieldError> CheckId(const std::string& field, std::string_view id) {
-  auto ok_char = [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.';
+bool IsValidId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  auto alnum = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
   };
-  bool ok = !id.empty() && id.size() <= 64 && std::isalnum(static_cast<unsigned char>(id[0]));
-  for (char c : id) ok = ok && ok_char(c);
-  if (ok) return std::nullopt;
+  if (!alnum(id[0])) return false;
+  for (char c : id) {
+    if (!alnum(c) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
+std::optional<FieldError> CheckId(const std::string& field, std::string_view id) {
+  if (IsValidId(id)) return std::nullopt;
   return FieldError{field, "invalid_id",
                     fmt::format("{} must be 1-64 characters of letters, digits, '-', '_' or '.', "
                                 "starting with a letter or digit; got \"{}\"",

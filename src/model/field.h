@@ -88,6 +88,10 @@ std::string_view ValueTypeName(const FieldValue& value);
 std::variant<FieldValue, FieldError> ParseFieldText(const std::string& field, FieldKind kind,
                                                     std::string_view text);
 
+// True when `id` is 1-64 of [A-Za-z0-9._-] starting with a letter or digit:
+// the one rule for registry ids, also applied to ids in ingested readings.
+bool IsValidId(std::string_view id);
+
 // Checks shared by the setters; each returns nullopt when the value is fine.
 std::optional<FieldError> CheckId(const std::string& field, std::string_view id);
 std::optional<FieldError> CheckDate(const std::string& field, std::string_view date);

@@ -1,5 +1,7 @@
 #include "parse/sample_assembler.h"
 
+#include "model/field.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -48,17 +50,7 @@ std::string QuoteForMessage(std::string_view text) {
   return out;
 }
 
-bool IsValidEntityId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  auto alnum = [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-  };
-  if (!alnum(id[0])) return false;
-  for (char c : id) {
-    if (!alnum(c) && c != '-' && c != '_' && c != '.') return false;
-  }
-  return true;
-}
+bool IsValidEntityId(std::string_view id) { return model::IsValidId(id); }
 
 SampleAssembler::SampleAssembler(const SampleParseOptions& options, ParsedBatch* batch)
     : options_(options), fields_(FieldTable::For(options.kind)), batch_(batch) {}

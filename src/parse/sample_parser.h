@@ -119,8 +119,8 @@ Result<ParsedBatch> ParseSamples(std::string_view body, BodyFormat format,
 Result<ParsedBatch> ParseSamples(std::string* body, BodyFormat format,
                                  const SampleParseOptions& options);
 
-// True when `id` is 1-64 of [A-Za-z0-9._-] and starts with a letter or
-// digit: the rule of registry ids (model::CheckId).
+// True when `id` is a valid registry id (model::IsValidId: the same rule, so
+// a reading can name any meter the registry accepts).
 bool IsValidEntityId(std::string_view id);
 
 }  // namespace metrify::parse

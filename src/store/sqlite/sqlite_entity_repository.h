@@ -200,8 +200,7 @@ class SqliteEntityRepository : public EntityRepository<T> {
       }
     }
     if (errors.empty()) return Status::Ok();
-    std::string message = errors.front().message;  // before errors is moved
-    return Status::InvalidFields(std::move(message), std::move(errors));
+    return Status::InvalidFields(std::move(errors));
   }
 
   SqliteDb& db_;
