@@ -43,7 +43,7 @@ size_t Head::PartitionKeyHash::operator()(const PartitionKey& k) const {
   return Hash(k.series) * 31 + std::hash<int32_t>()(k.day);
 }
 
-UpsertOutcome Head::Upsert(SeriesKey key, const HeadSample& sample) {
+UpsertOutcome Head::Upsert(SeriesKey key, const HeadSample& sample, const HeadSample* flushed) {
   Shard& shard = ShardOf(key);
   std::unique_lock lock(shard.mu);
   std::vector<HeadSample>& samples =
@@ -61,6 +61,10 @@ UpsertOutcome Head::Upsert(SeriesKey key, const HeadSample& sample) {
     if (last->SameData(sample)) return UpsertOutcome::kUnchanged;
     stored.revision = static_cast<uint16_t>(last->revision + 1);
     it = last + 1;
+    outcome = UpsertOutcome::kRevised;
+  } else if (flushed != nullptr) {
+    if (flushed->SameData(sample)) return UpsertOutcome::kUnchanged;
+    stored.revision = static_cast<uint16_t>(flushed->revision + 1);
     outcome = UpsertOutcome::kRevised;
   }
   size_t capacity_before = samples.capacity();
@@ -101,8 +105,8 @@ void Head::ScanRevisions(SeriesKey key, int64_t start_ms, int64_t end_ms,
   Scan(key, start_ms, end_ms, [out](const HeadSample& s, bool) { out->push_back(s); });
 }
 
-void Head::DrainPartition(
-    int32_t day, const std::function<void(SeriesKey, const std::vector<HeadSample>&)>& visit) {
+void Head::DrainPartition(int32_t day,
+                          const std::function<void(SeriesKey, std::vector<HeadSample>&)>& visit) {
   for (Shard& shard : shards_) {
     std::vector<std::pair<SeriesKey, std::vector<HeadSample>>> taken;
     {
@@ -119,9 +123,10 @@ void Head::DrainPartition(
     // Visit outside the lock so appenders of this shard are not held up by
     // the segment writer.
     for (auto& [series, samples] : taken) {
-      visit(series, samples);
+      // Counted before the visit, which may move the samples away.
       sample_count_.fetch_sub(samples.size(), std::memory_order_relaxed);
       memory_bytes_.fetch_sub(samples.capacity() * sizeof(HeadSample), std::memory_order_relaxed);
+      visit(series, samples);
     }
   }
 }

@@ -53,7 +53,13 @@ class Head {
   Head();
 
   // Applies one sample (revision is ignored on input). Returns what happened.
-  UpsertOutcome Upsert(SeriesKey key, const HeadSample& sample);
+  // `flushed`, when not null, is the latest revision of the same (series,
+  // timestamp) already in segments (its partition was flushed before): when
+  // the head holds no revision of that timestamp, the sample is compared with
+  // it instead, so a retry stays a no-op and a change continues its revision
+  // numbering (docs/engine.md, "Upserts into flushed days").
+  UpsertOutcome Upsert(SeriesKey key, const HeadSample& sample,
+                       const HeadSample* flushed = nullptr);
 
   // The latest revision of every sample of `key` with start <= ts < end, in
   // timestamp order, appended to `out`.
@@ -69,11 +75,12 @@ class Head {
   size_t sample_count() const { return sample_count_.load(std::memory_order_relaxed); }
 
   // Removes partition `day` of every series, calling `visit` once per series
-  // with its revisions in (timestamp, revision) order: the flush hands them to
-  // the segment writer. Appends to that day during the call are either
-  // visited or stay in the head, never lost.
+  // with its revisions in (timestamp, revision) order; `visit` may move the
+  // vector away: the flush takes them for the segment writer. Appends to
+  // that day during the call are either visited or stay in the head, never
+  // lost.
   void DrainPartition(int32_t day,
-                      const std::function<void(SeriesKey, const std::vector<HeadSample>&)>& visit);
+                      const std::function<void(SeriesKey, std::vector<HeadSample>&)>& visit);
   // Partitions that hold data, ascending.
   std::vector<int32_t> Partitions() const;
 

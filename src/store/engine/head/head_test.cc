@@ -48,6 +48,23 @@ TEST(Head, IdenticalRepeatIsANoOpAndAChangeIsANewRevision) {
   EXPECT_EQ(latest[0].revision, 2);
 }
 
+TEST(Head, ASampleOfAFlushedTimestampIsComparedWithTheFlushedRevision) {
+  Head head;
+  HeadSample flushed = Reading(kQuarter, 0.25);
+  flushed.revision = 3;
+  EXPECT_EQ(head.Upsert(kMeter, Reading(kQuarter, 0.25), &flushed), UpsertOutcome::kUnchanged)
+      << "a retry of flushed data is a no-op";
+  EXPECT_EQ(head.sample_count(), 0u);
+  EXPECT_EQ(head.Upsert(kMeter, Reading(kQuarter, 0.5), &flushed), UpsertOutcome::kRevised);
+  auto latest = Latest(head, kMeter, 0, kDay);
+  ASSERT_EQ(latest.size(), 1u);
+  EXPECT_EQ(latest[0].revision, 4) << "numbering continues after the flushed revision";
+  EXPECT_EQ(head.Upsert(kMeter, Reading(kQuarter, 0.5), &flushed), UpsertOutcome::kUnchanged)
+      << "once the head holds the timestamp, the head's latest revision decides";
+  EXPECT_EQ(head.Upsert(kMeter, Reading(kQuarter, 0.25), &flushed), UpsertOutcome::kRevised);
+  EXPECT_EQ(Latest(head, kMeter, 0, kDay)[0].revision, 5);
+}
+
 TEST(Head, ANewFieldOrAnotherIntervalIsAChange) {
   Head head;
   head.Upsert(kMeter, Reading(kQuarter, 0.25));
@@ -106,7 +123,7 @@ TEST(Head, DrainHandsOverOneDayAndKeepsTheRest) {
   }
   EXPECT_EQ(head.sample_count(), 10u * 192);
   size_t visited = 0, series = 0;
-  head.DrainPartition(0, [&](SeriesKey, const std::vector<HeadSample>& samples) {
+  head.DrainPartition(0, [&](SeriesKey, std::vector<HeadSample>& samples) {
     ++series;
     visited += samples.size();
     EXPECT_TRUE(std::is_sorted(

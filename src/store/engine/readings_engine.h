@@ -1,0 +1,188 @@
+// ReadingsEngine: the embedded time-series engine (docs/engine.md) behind
+// one front door. It ties the WAL, the head, segment files and the latest
+// index together:
+//
+//   Append ──► WAL (group commit, fdatasync) ──► head ──► flush ──► segments
+//   reads  ◄── segments + partitions being flushed + head, highest revision wins
+//
+// Durability: Append returns OK only once its batch is in an fdatasync'ed
+// WAL record; Open replays the WAL, so every acknowledged sample survives a
+// crash. Upserts: (series, timestamp) is the key; an identical repeat is a
+// no-op, a change a new revision, the first (raw) revision is kept, also
+// when the timestamp's partition was flushed before.
+//
+// Memory: the head is flushed, oldest day first, when it outgrows
+// head_budget_bytes; once head and flushing data reach head_limit_bytes,
+// Append refuses with ResourceExhausted (the API's 503 + Retry-After) rather
+// than grow without bound.
+//
+// Thread safety: every method may be called concurrently. Append blocks on
+// disk I/O: call it from worker threads.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "common/file_system.h"
+#include "common/result.h"
+#include "store/engine/append_gate.h"
+#include "store/engine/head/head.h"
+#include "store/engine/latest_index.h"
+#include "store/engine/segment/segment_writer.h"
+#include "store/engine/segment_catalog.h"
+#include "store/engine/wal/sample_batch.h"
+#include "store/engine/wal/wal_reader.h"
+#include "store/engine/wal/wal_writer.h"
+
+namespace metrify::engine {
+
+struct EngineOptions {
+  // Head memory above which the oldest day is flushed. Default 256 MiB.
+  size_t head_budget_bytes = 256u << 20;
+  // Head plus flushing memory at which Append refuses (ResourceExhausted).
+  // 0 means twice head_budget_bytes.
+  size_t head_limit_bytes = 0;
+  // A day is flushed once a sample this far past its end has arrived (data
+  // time, not wall time, so a backfill of old days flushes day by day).
+  int64_t flush_grace_ms = 3'600'000;
+  // Run the flush policy on a background thread. Tests turn it off and call
+  // FlushDue / FlushAll themselves.
+  bool background_flush = true;
+  wal::WalWriterOptions wal;
+  segment::SegmentWriterOptions segment;
+};
+
+// What one Append did with its samples.
+struct AppendCounts {
+  size_t inserted = 0;   // new (series, timestamp)
+  size_t unchanged = 0;  // identical to the stored latest revision: no-op
+  size_t revised = 0;    // a new revision of an existing timestamp
+};
+
+// What Open found and did, for the start-up log line.
+struct OpenReport {
+  wal::ReplayReport replay;
+  uint64_t samples_replayed = 0;  // applied to the head
+  uint64_t samples_skipped = 0;   // already in segments
+  size_t segments = 0;
+};
+
+struct EngineStats {
+  size_t head_bytes = 0;
+  size_t head_samples = 0;
+  size_t flushing_bytes = 0;  // drained from the head, segment not yet written
+  size_t segments = 0;
+  uint64_t segment_bytes = 0;
+  uint64_t flushes = 0;          // segments written since Open
+  uint64_t flush_failures = 0;   // failed segment writes since Open (retried)
+  uint64_t refused_appends = 0;  // Append calls refused for memory
+  wal::WalCounters wal;
+};
+
+class ReadingsEngine {
+ public:
+  // Opens the engine in `root` (created if missing): removes leftovers of
+  // interrupted flushes, opens the segments, replays the WAL into the head
+  // (cutting a torn tail, with its report in *report) and starts the
+  // flusher. Errors: Corruption (damaged segment, or WAL damage other than a
+  // torn tail) and IOError; the engine is then not usable. `fs` must
+  // outlive the engine.
+  static Result<std::unique_ptr<ReadingsEngine>> Open(FileSystem& fs, std::string root,
+                                                      EngineOptions options = {},
+                                                      OpenReport* report = nullptr);
+  // Stops the flusher. Does not flush: call Close for a fast next start.
+  ~ReadingsEngine();
+  ReadingsEngine(const ReadingsEngine&) = delete;
+  ReadingsEngine& operator=(const ReadingsEngine&) = delete;
+
+  // Stores `samples` of `kind` durably. Errors, with nothing stored:
+  // InvalidArgument when a sample has no field or a field the kind lacks;
+  // ResourceExhausted when memory is at its limit (retry later); IOError
+  // when the WAL cannot be written (the engine stops taking writes);
+  // Corruption or IOError when a late sample's segment cannot be read.
+  Result<AppendCounts> Append(model::SeriesKind kind, std::span<const wal::WalSample> samples);
+
+  // Appends the latest revision of every sample of `key` with start_ms <=
+  // timestamp < end_ms, ascending by timestamp.
+  Status ReadLatest(SeriesKey key, int64_t start_ms, int64_t end_ms,
+                    std::vector<HeadSample>* out) const;
+  // The newest sample of `key`, or nullopt when it has none.
+  std::optional<HeadSample> Latest(SeriesKey key) const { return latest_.Get(key); }
+
+  // Flushes the days the policy says are due (too much memory, or complete).
+  Status FlushDue();
+  // Flushes every day in the head and deletes the WAL files it covered.
+  Status FlushAll();
+  // Stops the flusher and flushes everything. Appends after Close fail.
+  Status Close();
+
+  EngineStats stats() const;
+  const std::string& root() const { return root_; }
+
+ private:
+  // Partitions taken out of the head, on their way into segment files.
+  struct Flushing {
+    uint32_t seq = 0;                 // the segment number: the WAL roll
+    uint64_t first_wal_sequence = 0;  // oldest WAL file holding its data
+    size_t bytes = 0;
+    std::map<std::pair<model::SeriesKind, int32_t>,
+             std::unordered_map<uint32_t, std::vector<HeadSample>>>
+        partitions;
+  };
+
+  ReadingsEngine(FileSystem& fs, std::string root, EngineOptions options);
+  Status Replay(OpenReport* report);
+  Status LoadLatest();
+  Result<AppendCounts> Apply(model::SeriesKind kind, std::span<const wal::WalSample> samples,
+                             uint64_t wal_sequence);
+  Status FlushDays(const std::vector<int32_t>& days);
+  Status WriteSegments(Flushing& flushing);
+  Status RemoveCoveredWal();
+  std::vector<int32_t> DueDays() const;
+  void FlusherLoop();
+  size_t limit_bytes() const;
+
+  FileSystem& fs_;
+  const std::string root_;
+  const EngineOptions options_;
+  std::unique_ptr<SegmentCatalog> catalog_;
+  std::unique_ptr<wal::WalWriter> wal_;
+  Head head_;
+  LatestIndex latest_;
+  AppendGate gate_;
+
+  // Guards the hand-over of data between head, flushing_ and catalog_ so a
+  // reader sees each sample in exactly one of them.
+  mutable std::shared_mutex view_mu_;
+  std::vector<std::shared_ptr<Flushing>> flushing_;  // guarded by view_mu_
+
+  // Oldest WAL file that may hold unflushed data of each head day.
+  mutable std::mutex wal_days_mu_;
+  std::map<int32_t, uint64_t> wal_first_sequence_;  // guarded by wal_days_mu_
+
+  std::atomic<int64_t> newest_ms_{INT64_MIN};  // newest timestamp appended
+  std::mutex flush_mu_;                        // one flush at a time
+  std::atomic<size_t> flushing_bytes_{0};      // sum of flushing_[i]->bytes
+  std::atomic<uint64_t> flushes_{0};
+  std::atomic<uint64_t> flush_failures_{0};
+  std::atomic<uint64_t> refused_{0};
+  std::atomic<bool> closed_{false};
+
+  std::mutex flusher_mu_;
+  std::condition_variable flusher_wake_;
+  bool stop_flusher_ = false;  // guarded by flusher_mu_
+  std::thread flusher_;
+};
+
+}  // namespace metrify::engine
