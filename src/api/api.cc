@@ -15,16 +15,27 @@ namespace metrify::api {
 using http::HttpRequest;
 using http::HttpResponse;
 
-Api::Api(registry::Registry& registry, HealthChecker& health, obs::MetricsRegistry& metrics)
+Api::Api(registry::Registry& registry, HealthChecker& health, obs::MetricsRegistry& metrics,
+         SeriesBackend& series)
     : registry_(registry),
+      series_(series),
       health_(health),
       metrics_(metrics),
       probe_(metrics),
       started_ms_(NowMillis()) {
   AddSystemRoutes();
-  AddEntityRoutes<model::Meter>(router_, registry_, "/api/v1/smart-meters");
-  AddEntityRoutes<model::GridOperator>(router_, registry_, "/api/v1/grid-operators");
-  AddEntityRoutes<model::WeatherStation>(router_, registry_, "/api/v1/weather/stations");
+  auto forget = [this](model::SeriesKind kind) {
+    return [this, kind](const std::string& id) { series_.keys.Forget(kind, id); };
+  };
+  AddEntityRoutes<model::Meter>(router_, registry_, "/api/v1/smart-meters",
+                                forget(model::SeriesKind::kReading));
+  AddEntityRoutes<model::GridOperator>(router_, registry_, "/api/v1/grid-operators",
+                                       forget(model::SeriesKind::kGridStatus));
+  AddEntityRoutes<model::WeatherStation>(router_, registry_, "/api/v1/weather/stations",
+                                         forget(model::SeriesKind::kObservation));
+  AddIngestRoutes(router_, series_);
+  AddSeriesQueryRoutes(router_, series_);
+  AddFleetRoutes(router_, series_);
 }
 
 namespace {

@@ -12,6 +12,7 @@
 
 #include "api/health.h"
 #include "api/router.h"
+#include "api/series_routes.h"
 #include "http/message.h"
 #include "obs/http_probe.h"
 #include "obs/metrics.h"
@@ -22,7 +23,8 @@ namespace metrify::api {
 class Api {
  public:
   // Every argument must outlive the Api.
-  Api(registry::Registry& registry, HealthChecker& health, obs::MetricsRegistry& metrics);
+  Api(registry::Registry& registry, HealthChecker& health, obs::MetricsRegistry& metrics,
+      SeriesBackend& series);
 
   // Answers one request. Exceptions from handlers become 500 "internal".
   http::HttpResponse Handle(http::HttpRequest& request);
@@ -39,6 +41,7 @@ class Api {
   http::HttpResponse HealthResponse() const;
 
   registry::Registry& registry_;
+  SeriesBackend& series_;
   HealthChecker& health_;
   obs::MetricsRegistry& metrics_;
   obs::HttpProbe probe_;

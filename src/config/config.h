@@ -42,6 +42,11 @@ struct ServerConfig {
 
 struct StorageConfig {
   std::string data_dir;
+  uint64_t head_memory_bytes = 0;  // the readings engine's head budget
+};
+
+struct IngestConfig {
+  bool auto_register = false;  // unknown entities: register instead of reject
 };
 
 struct LogConfig {
@@ -71,6 +76,7 @@ struct Config {
   std::string mode;     // embedded | scaled
   ServerConfig server;
   StorageConfig storage;
+  IngestConfig ingest;
   LogConfig log;
   PostgresConfig postgres;
   RedisConfig redis;

@@ -16,6 +16,7 @@ void Assign(const ConfigValue& v, uint64_t& field) {
   field = static_cast<uint64_t>(std::get<int64_t>(v));
 }
 void Assign(const ConfigValue& v, double& field) { field = std::get<double>(v); }
+void Assign(const ConfigValue& v, bool& field) { field = std::get<bool>(v); }
 
 template <auto kField>
 void StoreTop(const ConfigValue& v, Config& config) {
@@ -34,6 +35,7 @@ void StoreListen(const ConfigValue& v, Config& config) {
 }
 
 constexpr double kKiB = 1024;
+constexpr double kMiB = 1024.0 * 1024;
 constexpr double kGiB = 1024.0 * 1024 * 1024;
 
 // Order matters: top-level keys first, then each section's keys together
@@ -81,6 +83,15 @@ const KeyDef kKeys[] = {
      .defaults = ByProfile("./data", "/var/lib/metrify", "/var/lib/metrify"),
      .description = "Directory for the embedded engine, SQLite file and local lake.",
      .store = &Store<&Config::storage, &StorageConfig::data_dir>},
+    {.name = "storage.head_memory_bytes", .type = KeyType::kSize,
+     .defaults = ByProfile("268435456", "268435456", "536870912"), .min = kMiB, .max = 64 * kGiB,
+     .description = "Memory for readings not yet in segment files; the oldest day is flushed "
+                    "above it, and ingest answers 503 at twice it.",
+     .store = &Store<&Config::storage, &StorageConfig::head_memory_bytes>},
+    {.name = "ingest.auto_register", .type = KeyType::kBool, .defaults = Same("false"),
+     .description = "Register unknown meters, grid operators and weather stations on first "
+                    "data (id only, defaults elsewhere) instead of rejecting their items.",
+     .store = &Store<&Config::ingest, &IngestConfig::auto_register>},
 
     {.name = "log.level", .type = KeyType::kEnum, .defaults = ByProfile("debug", "info", "info"),
      .allowed = "trace|debug|info|warn|error",

@@ -35,5 +35,8 @@ inline constexpr std::string_view kNoValues = "no_values";
 inline constexpr std::string_view kMalformedItem = "malformed_item";
 // The same key twice in one item (interval_s and interval count as one).
 inline constexpr std::string_view kDuplicateField = "duplicate_field";
+// The item names a meter, grid operator or weather station that is not
+// registered (and ingest.auto_register is off, or cannot register it).
+inline constexpr std::string_view kUnknownEntity = "unknown_entity";
 
 }  // namespace metrify::parse::reject

@@ -375,7 +375,17 @@ class ApiFixture : public ::testing::Test {
     store_ = std::move(opened).value();
     registry_ = std::make_unique<registry::Registry>(*store_);
     health_ = std::make_unique<api::HealthChecker>(*store_, dir_.path() + "/data");
-    api_ = std::make_unique<api::Api>(*registry_, *health_, metrics_);
+    engine::EngineOptions options;
+    options.background_flush = false;
+    auto engine = engine::ReadingsEngine::Open(FileSystem::Posix(), dir_.path() + "/engine",
+                                               options);
+    ASSERT_TRUE(engine.has_value()) << engine.error().ToString();
+    engine_ = std::move(engine).value();
+    keys_ = std::make_unique<ingest::EntityKeys>(*store_);
+    ingest_ = std::make_unique<ingest::IngestService>(*engine_, *keys_, *registry_, false);
+    series_ = std::make_unique<api::SeriesBackend>(
+        api::SeriesBackend{*engine_, *keys_, *ingest_, *registry_});
+    api_ = std::make_unique<api::Api>(*registry_, *health_, metrics_, *series_);
   }
 
   http::HttpResponse Call(std::string method, const std::string& target, std::string body = "") {
@@ -396,6 +406,10 @@ class ApiFixture : public ::testing::Test {
   std::unique_ptr<store::SqliteRegistry> store_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<api::HealthChecker> health_;
+  std::unique_ptr<engine::ReadingsEngine> engine_;
+  std::unique_ptr<ingest::EntityKeys> keys_;
+  std::unique_ptr<ingest::IngestService> ingest_;
+  std::unique_ptr<api::SeriesBackend> series_;
   obs::MetricsRegistry metrics_;
   std::unique_ptr<api::Api> api_;
 };

@@ -1,0 +1,34 @@
+// The time-series resources: ingest and queries of meter readings, grid
+// status and weather observations, all through the readings engine.
+//   POST /api/v1/readings                               many meters
+//   POST /api/v1/smart-meters/{id}/readings             one meter
+//   POST /api/v1/grid-operators/{id}/status
+//   POST /api/v1/weather/stations/{id}/observations
+//   GET  the three {id} paths above: a range, raw or in calendar buckets
+//   GET  /api/v1/readings/latest                        newest reading per meter
+//   GET  /api/v1/analytics/consumption                  fleet energy per bucket
+// Bodies: JSON array, NDJSON or CSV by Content-Type; per-item rejections in
+// the answer (docs/api.md, "Ingest" and "Ingest rejections").
+#pragma once
+
+#include "api/router.h"
+#include "ingest/entity_keys.h"
+#include "ingest/ingest_service.h"
+#include "registry/registry.h"
+#include "store/engine/readings_engine.h"
+
+namespace metrify::api {
+
+// What the series routes need; every member must outlive the router.
+struct SeriesBackend {
+  engine::ReadingsEngine& engine;
+  ingest::EntityKeys& keys;
+  ingest::IngestService& ingest;
+  registry::Registry& registry;
+};
+
+void AddIngestRoutes(Router& router, SeriesBackend& backend);
+void AddSeriesQueryRoutes(Router& router, SeriesBackend& backend);
+void AddFleetRoutes(Router& router, SeriesBackend& backend);
+
+}  // namespace metrify::api

@@ -1,0 +1,98 @@
+#include "ingest/ingest_service.h"
+
+#include <algorithm>
+
+#include "parse/field_table.h"
+#include "parse/rejections.h"
+
+namespace metrify::ingest {
+
+std::string_view EntityNoun(model::SeriesKind kind) {
+  switch (kind) {
+    case model::SeriesKind::kReading:
+      return model::EntityTraits<model::Meter>::kNoun;
+    case model::SeriesKind::kGridStatus:
+      return model::EntityTraits<model::GridOperator>::kNoun;
+    case model::SeriesKind::kObservation:
+      return model::EntityTraits<model::WeatherStation>::kNoun;
+  }
+  return "entity";
+}
+
+Result<std::optional<uint32_t>> IngestService::Resolve(model::SeriesKind kind,
+                                                       const std::string& id,
+                                                       IngestOutcome* outcome) {
+  METRIFY_ASSIGN_OR_RETURN(std::optional<uint32_t> key, keys_.Find(kind, id));
+  // Weather stations need coordinates, which readings do not carry.
+  if (key || !auto_register_ || kind == model::SeriesKind::kObservation) return key;
+  const model::FieldValues values = {{"id", id}};
+  Status created = kind == model::SeriesKind::kReading
+                       ? registry_.Create<model::Meter>(values).status()
+                       : registry_.Create<model::GridOperator>(values).status();
+  // AlreadyExists: another request registered it first.
+  if (!created.ok() && created.code() != StatusCode::kAlreadyExists) return created;
+  if (created.ok()) ++outcome->registered;
+  return keys_.Find(kind, id);
+}
+
+Result<IngestOutcome> IngestService::Ingest(model::SeriesKind kind, std::string* body,
+                                            parse::BodyFormat format,
+                                            std::string_view path_entity_id) {
+  IngestOutcome outcome;
+  if (!path_entity_id.empty()) {
+    IngestOutcome ignored;
+    METRIFY_ASSIGN_OR_RETURN(std::optional<uint32_t> key,
+                             Resolve(kind, std::string(path_entity_id), &ignored));
+    if (!key) {
+      return Status::NotFound(std::string(EntityNoun(kind)) + " \"" +
+                              std::string(path_entity_id) + "\" not found");
+    }
+    outcome.registered += ignored.registered;
+  }
+  METRIFY_ASSIGN_OR_RETURN(
+      parse::ParsedBatch batch,
+      parse::ParseSamples(body, format, parse::DefaultOptions(kind, path_entity_id)));
+  outcome.items = batch.items;
+  outcome.errors = std::move(batch.errors);
+
+  std::vector<engine::wal::WalSample> samples;
+  samples.reserve(batch.samples.size());
+  // Batches usually carry runs of one entity: remember the last lookup.
+  const std::string* last_id = nullptr;
+  std::optional<uint32_t> last_key;
+  for (size_t i = 0; i < batch.samples.size(); ++i) {
+    const model::Sample& s = batch.samples[i];
+    if (last_id == nullptr || *last_id != s.entity_id) {
+      METRIFY_ASSIGN_OR_RETURN(last_key, Resolve(kind, s.entity_id, &outcome));
+      last_id = &s.entity_id;
+    }
+    if (!last_key) {
+      outcome.errors.push_back(
+          {.index = batch.item_of_sample[i],
+           .line = 0,
+           .field = std::string(parse::EntityKey(kind)),
+           .code = std::string(parse::reject::kUnknownEntity),
+           .message = std::string(EntityNoun(kind)) + " \"" + s.entity_id +
+                      "\" is not registered"});
+      continue;
+    }
+    engine::wal::WalSample& w = samples.emplace_back();
+    w.entity_key = *last_key;
+    w.timestamp_ms = s.timestamp_ms;
+    w.interval_s = s.interval_s;
+    w.present = s.present;
+    w.values = s.values;
+  }
+  std::sort(outcome.errors.begin(), outcome.errors.end(),
+            [](const parse::ItemError& a, const parse::ItemError& b) { return a.index < b.index; });
+  outcome.rejected = outcome.errors.size();
+  outcome.accepted = samples.size();
+  if (samples.empty()) return outcome;
+  METRIFY_ASSIGN_OR_RETURN(engine::AppendCounts counts, engine_.Append(kind, samples));
+  outcome.inserted = counts.inserted;
+  outcome.unchanged = counts.unchanged;
+  outcome.revised = counts.revised;
+  return outcome;
+}
+
+}  // namespace metrify::ingest

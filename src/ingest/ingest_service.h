@@ -1,0 +1,67 @@
+// IngestService: one request body of readings, grid status or observations
+// into the readings engine. Parses the body (parse/), resolves entity ids
+// to registry keys (unknown ones rejected per item, or registered when
+// ingest.auto_register is on), then appends the accepted samples in one
+// engine call: durable when Ingest returns.
+//
+// Thread safety: Ingest may be called concurrently.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "ingest/entity_keys.h"
+#include "parse/sample_parser.h"
+#include "registry/registry.h"
+#include "store/engine/readings_engine.h"
+
+namespace metrify::ingest {
+
+// What became of one body. accepted = inserted + unchanged + revised;
+// items = accepted + rejected; errors has one entry per rejected item,
+// ascending by index.
+struct IngestOutcome {
+  size_t items = 0;
+  size_t accepted = 0;
+  size_t rejected = 0;
+  size_t inserted = 0;
+  size_t unchanged = 0;  // identical to what was stored: retries
+  size_t revised = 0;    // changed values: new revisions, the old kept
+  size_t registered = 0;  // entities auto-registered by this body
+  std::vector<parse::ItemError> errors;
+};
+
+class IngestService {
+ public:
+  // Every argument must outlive the service.
+  IngestService(engine::ReadingsEngine& engine, EntityKeys& keys, registry::Registry& registry,
+                bool auto_register)
+      : engine_(engine), keys_(keys), registry_(registry), auto_register_(auto_register) {}
+
+  // Ingests `body` (grown in capacity for the parser, contents unchanged).
+  // `path_entity_id` is the id of /smart-meters/{id}/readings and the like,
+  // or empty. Errors, with nothing stored: InvalidArgument for a body that
+  // cannot be read at all (parse::ParseSamples); NotFound when the path
+  // names an unknown entity; ResourceExhausted when the engine is at its
+  // memory limit (retry); IOError, Unavailable from the engine or registry.
+  Result<IngestOutcome> Ingest(model::SeriesKind kind, std::string* body, parse::BodyFormat format,
+                               std::string_view path_entity_id);
+
+ private:
+  // The key of `id`, registering it when allowed. nullopt: reject the item.
+  Result<std::optional<uint32_t>> Resolve(model::SeriesKind kind, const std::string& id,
+                                          IngestOutcome* outcome);
+
+  engine::ReadingsEngine& engine_;
+  EntityKeys& keys_;
+  registry::Registry& registry_;
+  const bool auto_register_;
+};
+
+// "meter", "grid operator", "weather station".
+std::string_view EntityNoun(model::SeriesKind kind);
+
+}  // namespace metrify::ingest
