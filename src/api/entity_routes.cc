@@ -150,8 +150,8 @@ void AddEntityRoutes(Router& router, registry::Registry& registry, const std::st
 
 template void AddEntityRoutes<model::Meter>(Router&, registry::Registry&, const std::string&,
                                             EntityDeleted);
-template void AddEntityRoutes<model::GridOperator>(Router&, registry::Registry&,
-                                                   const std::string&, EntityDeleted);
+template void AddEntityRoutes<model::GridOperator>(Router&, registry::Registry&, const std::string&,
+                                                   EntityDeleted);
 template void AddEntityRoutes<model::WeatherStation>(Router&, registry::Registry&,
                                                      const std::string&, EntityDeleted);
 

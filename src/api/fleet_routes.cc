@@ -58,9 +58,9 @@ HttpResponse Latest(SeriesBackend& backend, HttpRequest& request) {
     for (std::string_view name : Split(*text, ',')) {
       std::optional<int> f = model::SeriesFieldIndex(kReading, Trim(name));
       if (!f) {
-        return ErrorFromStatus(Status::InvalidFields(
-            {{"fields", "unknown_field",
-              fmt::format("\"{}\" is not a field of reading", Trim(name))}}));
+        return ErrorFromStatus(
+            Status::InvalidFields({{"fields", "unknown_field",
+                                    fmt::format("\"{}\" is not a field of reading", Trim(name))}}));
       }
       fields |= static_cast<uint16_t>(1u << *f);
     }
@@ -130,14 +130,13 @@ Result<std::vector<model::Meter>> AllMeters(registry::Registry& registry) {
 
 HttpResponse Consumption(SeriesBackend& backend, HttpRequest& request) {
   const auto group_by = request.QueryParam("group_by").value_or("none");
-  if (group_by != "none" && group_by != "operator" && group_by != "city" &&
-      group_by != "segment" && group_by != "meter") {
-    return ErrorFromStatus(Status::InvalidFields(
-        {{"group_by", "invalid_choice",
-          "group_by must be none, operator, city, segment or meter"}}));
+  if (group_by != "none" && group_by != "operator" && group_by != "city" && group_by != "segment" &&
+      group_by != "meter") {
+    return ErrorFromStatus(
+        Status::InvalidFields({{"group_by", "invalid_choice",
+                                "group_by must be none, operator, city, segment or meter"}}));
   }
-  Result<SeriesParams> params =
-      ReadSeriesParams(request, kReading, "Europe/Berlin", {"group_by"});
+  Result<SeriesParams> params = ReadSeriesParams(request, kReading, "Europe/Berlin", {"group_by"});
   if (!params) return ErrorFromStatus(params.error());
   if (params->interval == query::Interval::kRaw) params->interval = query::Interval::k1d;
   params->fields = 1u << *model::SeriesFieldIndex(kReading, "energy_kwh");
@@ -214,10 +213,9 @@ HttpResponse Consumption(SeriesBackend& backend, HttpRequest& request) {
 }  // namespace
 
 void AddFleetRoutes(Router& router, SeriesBackend& backend) {
-  router.Add("GET", "/api/v1/readings/latest",
-             [&backend](HttpRequest& request, const PathParams&) {
-               return Latest(backend, request);
-             });
+  router.Add("GET", "/api/v1/readings/latest", [&backend](HttpRequest& request, const PathParams&) {
+    return Latest(backend, request);
+  });
   router.Add("GET", "/api/v1/analytics/consumption",
              [&backend](HttpRequest& request, const PathParams&) {
                return Consumption(backend, request);

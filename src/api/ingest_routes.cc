@@ -45,8 +45,7 @@ HttpResponse Ingest(SeriesBackend& backend, model::SeriesKind kind, HttpRequest&
     if (!parsed) {
       return http::MakeErrorResponse(
           415, "unsupported_media_type",
-          parsed.error().message() +
-              "; send application/json, application/x-ndjson or text/csv");
+          parsed.error().message() + "; send application/json, application/x-ndjson or text/csv");
     }
     format = *parsed;
   }

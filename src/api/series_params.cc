@@ -37,9 +37,9 @@ uint16_t ReadFields(std::string_view text, model::SeriesKind kind,
     name = Trim(name);
     std::optional<int> index = model::SeriesFieldIndex(kind, name);
     if (!index) {
-      errors->push_back({"fields", "unknown_field",
-                         fmt::format("\"{}\" is not a field of {}", name,
-                                     model::SeriesKindName(kind))});
+      errors->push_back(
+          {"fields", "unknown_field",
+           fmt::format("\"{}\" is not a field of {}", name, model::SeriesKindName(kind))});
       continue;
     }
     mask |= static_cast<uint16_t>(1u << *index);
@@ -54,8 +54,8 @@ Result<SeriesParams> ReadSeriesParams(const http::HttpRequest& request, model::S
                                       const std::vector<std::string_view>& extra) {
   std::vector<StatusDetail> errors;
   SeriesParams p;
-  static constexpr std::string_view kKnown[] = {"start", "end", "interval", "agg",
-                                                "fields", "tz", "format"};
+  static constexpr std::string_view kKnown[] = {"start",  "end", "interval", "agg",
+                                                "fields", "tz",  "format"};
   for (const auto& [name, value] : request.query) {
     if (std::find(std::begin(kKnown), std::end(kKnown), name) == std::end(kKnown) &&
         std::find(extra.begin(), extra.end(), name) == extra.end()) {

@@ -115,7 +115,8 @@ void Serve(const ConfigOptions& options) {
   // Flushing the head to segments makes the next start quick (no replay);
   // a failure loses nothing: the WAL still holds every acknowledged sample.
   if (Status closed = readings->Close(); !closed.ok()) {
-    obs::LogError("flush at shutdown failed; the WAL keeps the data", {{"error", closed.message()}});
+    obs::LogError("flush at shutdown failed; the WAL keeps the data",
+                  {{"error", closed.message()}});
   }
   readings.reset();
   registry_store.reset();  // closes SQLite, checkpointing its WAL

@@ -44,8 +44,8 @@ Result<IngestOutcome> IngestService::Ingest(model::SeriesKind kind, std::string*
     METRIFY_ASSIGN_OR_RETURN(std::optional<uint32_t> key,
                              Resolve(kind, std::string(path_entity_id), &ignored));
     if (!key) {
-      return Status::NotFound(std::string(EntityNoun(kind)) + " \"" +
-                              std::string(path_entity_id) + "\" not found");
+      return Status::NotFound(std::string(EntityNoun(kind)) + " \"" + std::string(path_entity_id) +
+                              "\" not found");
     }
     outcome.registered += ignored.registered;
   }
@@ -67,13 +67,12 @@ Result<IngestOutcome> IngestService::Ingest(model::SeriesKind kind, std::string*
       last_id = &s.entity_id;
     }
     if (!last_key) {
-      outcome.errors.push_back(
-          {.index = batch.item_of_sample[i],
-           .line = 0,
-           .field = std::string(parse::EntityKey(kind)),
-           .code = std::string(parse::reject::kUnknownEntity),
-           .message = std::string(EntityNoun(kind)) + " \"" + s.entity_id +
-                      "\" is not registered"});
+      outcome.errors.push_back({.index = batch.item_of_sample[i],
+                                .line = 0,
+                                .field = std::string(parse::EntityKey(kind)),
+                                .code = std::string(parse::reject::kUnknownEntity),
+                                .message = std::string(EntityNoun(kind)) + " \"" + s.entity_id +
+                                           "\" is not registered"});
       continue;
     }
     engine::wal::WalSample& w = samples.emplace_back();

@@ -28,8 +28,8 @@ struct IngestOutcome {
   size_t accepted = 0;
   size_t rejected = 0;
   size_t inserted = 0;
-  size_t unchanged = 0;  // identical to what was stored: retries
-  size_t revised = 0;    // changed values: new revisions, the old kept
+  size_t unchanged = 0;   // identical to what was stored: retries
+  size_t revised = 0;     // changed values: new revisions, the old kept
   size_t registered = 0;  // entities auto-registered by this body
   std::vector<parse::ItemError> errors;
 };
