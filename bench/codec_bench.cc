@@ -34,7 +34,7 @@
 #include <vector>
 
 #include "common/json_writer.h"
-#include "realistic_readings.h"  // beside this file: bench/ is not on the include path
+#include "bench/realistic_readings.h"
 #include "store/engine/codec/block.h"
 #include "store/engine/codec/compression.h"
 #include "store/engine/codec/timestamp_codec.h"

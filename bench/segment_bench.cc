@@ -1,6 +1,6 @@
 // segment_bench: size and throughput of segment files
 // (src/store/engine/segment/) on realistic meter data: one partition of N
-// meters × 1 day of 4-field quarter-hour readings (bench/realistic_readings.h,
+// meters × 1 day of 4-field quarter-hour readings (src/bench/realistic_readings.h,
 // the data codec_bench measures), written the way a flush writes it.
 //
 //   segment_bench [--meters N] [--zstd-level L] [--repeat R] [--seed S] [--dir D]
@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "realistic_readings.h"  // beside this file: bench/ is not on the include path
+#include "bench/realistic_readings.h"
 #include "store/engine/segment/segment_reader.h"
 #include "store/engine/segment/segment_writer.h"
 

@@ -7,7 +7,7 @@
 //             [--seed S] [--dir D] [--no-baseline] [--json]
 //
 // The data: N meters × 1 day of realistic 4-field quarter-hour readings
-// (bench/realistic_readings.h: energy_kwh, voltage_v, power_factor,
+// (src/bench/realistic_readings.h: energy_kwh, voltage_v, power_factor,
 // frequency_hz), cut into batches of B readings the way a fleet pushes them
 // (B meters at one quarter-hour, then the next B), each encoded once as a
 // kSampleBatch payload before timing. Per thread count and mode, T threads
@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "common/json_writer.h"
-#include "realistic_readings.h"  // beside this file: bench/ is not on the include path
+#include "bench/realistic_readings.h"
 #include "store/engine/wal/sample_batch.h"
 #include "store/engine/wal/wal_format.h"
 #include "store/engine/wal/wal_writer.h"

@@ -18,6 +18,7 @@ int RunCli(int argc, char** argv) {
   AddServeCommand(app);
   AddEntityCommands(app);
   AddConfigCommand(app);
+  AddBenchCommand(app);
   AddVersionCommand(app);
   try {
     app.parse(argc, argv);

@@ -19,6 +19,7 @@ void AddServeCommand(CLI::App& app);
 void AddConfigCommand(CLI::App& app);
 void AddVersionCommand(CLI::App& app);
 void AddEntityCommands(CLI::App& app);
+void AddBenchCommand(CLI::App& app);
 
 // Prints "metrify: <message>" to stderr and ends the command with `code`.
 [[noreturn]] void Fail(ExitCode code, const std::string& message);

@@ -32,7 +32,7 @@ namespace metrify::config {
 struct ServerConfig {
   std::string host;  // "127.0.0.1", "0.0.0.0" or an IPv6 address without brackets
   uint16_t port = 0;
-  int threads = 0;  // 0 = one per core; the server resolves it
+  int threads = 0;  // 0 = four per core; the server resolves it
   uint64_t max_body_bytes = 0;
   double read_timeout_s = 0;
   double write_timeout_s = 0;

@@ -56,7 +56,7 @@ const KeyDef kKeys[] = {
      .description = "HOST:PORT the HTTP API listens on; IPv6 as [::1]:8000.",
      .store = &StoreListen},
     {.name = "server.threads", .type = KeyType::kInt, .defaults = Same("0"), .min = 0, .max = 256,
-     .description = "HTTP worker threads; 0 = one per core.",
+     .description = "HTTP worker threads; 0 = four per core (ingest waits on fsync).",
      .store = &Store<&Config::server, &ServerConfig::threads>},
     {.name = "server.max_body_bytes", .type = KeyType::kSize, .defaults = Same("67108864"),
      .min = kKiB, .max = kGiB,

@@ -33,7 +33,7 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   // 0 picks an ephemeral port; HttpServer::port() tells the bound one.
   uint16_t port = 8000;
-  // I/O threads. 0 means std::thread::hardware_concurrency(). Handlers run on
+  // I/O threads. 0 means four per core (hardware_concurrency). Handlers run on
   // these threads, so a slow handler occupies one of them while it runs.
   int threads = 0;
   // Largest request body accepted. Larger bodies get 413 payload_too_large and

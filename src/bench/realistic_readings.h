@@ -10,7 +10,7 @@
 //                 measurement noise, rounded to 0.01 Hz
 //   power_factor  per-meter base in 0.92-0.99, load-dependent, noisy,
 //                 clipped to 0.85-1.0, rounded to 0.001
-// Benchmark support, not part of metrify_core.
+// Benchmark data, shared by the bench/ programs and `metrify bench`.
 #pragma once
 
 #include <algorithm>

@@ -1,0 +1,38 @@
+// `metrify bench ingest`: realistic readings over loopback HTTP into a real
+// `metrify serve` with the embedded engine, against a SQLite baseline on the
+// same readings (docs/benchmarks.md, "Ingest").
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/result.h"
+
+namespace metrify::bench {
+
+struct IngestBenchOptions {
+  int meters = 1000;
+  int days = 7;
+  int connections = 8;  // concurrent HTTP clients
+  int batch = 1000;     // readings per request
+  std::string dir;      // work directory (server data, baseline database)
+  std::string head_memory = "256MiB";
+  bool baseline = true;  // also run the SQLite baseline
+};
+
+struct IngestBenchResult {
+  uint64_t readings = 0;
+  double seconds = 0;
+  double readings_per_s = 0;            // acknowledged, durable
+  double bytes_per_reading = 0;         // data directory after the flush at shutdown
+  double engine_bytes_per_reading = 0;  // data/engine only (segments, WAL)
+  uint64_t segments = 0;
+  uint64_t retries = 0;  // 503 back-pressure answers
+  double peak_rss_mb = 0;
+  double sqlite_readings_per_s = 0;
+  double sqlite_bytes_per_reading = 0;
+};
+
+Result<IngestBenchResult> RunIngestBench(const IngestBenchOptions& options);
+
+}  // namespace metrify::bench
