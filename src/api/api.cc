@@ -24,15 +24,9 @@ Api::Api(registry::Registry& registry, HealthChecker& health, obs::MetricsRegist
       probe_(metrics),
       started_ms_(NowMillis()) {
   AddSystemRoutes();
-  auto forget = [this](model::SeriesKind kind) {
-    return [this, kind](const std::string& id) { series_.keys.Forget(kind, id); };
-  };
-  AddEntityRoutes<model::Meter>(router_, registry_, "/api/v1/smart-meters",
-                                forget(model::SeriesKind::kReading));
-  AddEntityRoutes<model::GridOperator>(router_, registry_, "/api/v1/grid-operators",
-                                       forget(model::SeriesKind::kGridStatus));
-  AddEntityRoutes<model::WeatherStation>(router_, registry_, "/api/v1/weather/stations",
-                                         forget(model::SeriesKind::kObservation));
+  AddEntityRoutes<model::Meter>(router_, registry_, "/api/v1/smart-meters");
+  AddEntityRoutes<model::GridOperator>(router_, registry_, "/api/v1/grid-operators");
+  AddEntityRoutes<model::WeatherStation>(router_, registry_, "/api/v1/weather/stations");
   AddIngestRoutes(router_, series_);
   AddSeriesQueryRoutes(router_, series_);
   AddFleetRoutes(router_, series_);

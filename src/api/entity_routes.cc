@@ -116,8 +116,7 @@ RouteHandler UpdateHandler(Write write) {
 }  // namespace
 
 template <typename T>
-void AddEntityRoutes(Router& router, registry::Registry& registry, const std::string& base,
-                     EntityDeleted on_deleted) {
+void AddEntityRoutes(Router& router, registry::Registry& registry, const std::string& base) {
   registry::Registry* r = &registry;
   const std::string item = base + "/{id}";
   router.Add("POST", base, [r, base](HttpRequest& req, const PathParams&) {
@@ -137,10 +136,9 @@ void AddEntityRoutes(Router& router, registry::Registry& registry, const std::st
              UpdateHandler<T>([r](const std::string& id, const model::FieldValues& v) {
                return r->Patch<T>(id, v);
              }));
-  router.Add("DELETE", item, [r, on_deleted](HttpRequest&, const PathParams& p) {
+  router.Add("DELETE", item, [r](HttpRequest&, const PathParams& p) {
     Status status = r->Delete<T>(p.Get("id"));
     if (!status.ok()) return ErrorFromStatus(status);
-    if (on_deleted) on_deleted(p.Get("id"));
     HttpResponse response;
     response.status = 204;
     response.content_type.clear();
@@ -148,11 +146,10 @@ void AddEntityRoutes(Router& router, registry::Registry& registry, const std::st
   });
 }
 
-template void AddEntityRoutes<model::Meter>(Router&, registry::Registry&, const std::string&,
-                                            EntityDeleted);
-template void AddEntityRoutes<model::GridOperator>(Router&, registry::Registry&, const std::string&,
-                                                   EntityDeleted);
+template void AddEntityRoutes<model::Meter>(Router&, registry::Registry&, const std::string&);
+template void AddEntityRoutes<model::GridOperator>(Router&, registry::Registry&,
+                                                   const std::string&);
 template void AddEntityRoutes<model::WeatherStation>(Router&, registry::Registry&,
-                                                     const std::string&, EntityDeleted);
+                                                     const std::string&);
 
 }  // namespace metrify::api

@@ -9,7 +9,6 @@
 //   DELETE {base}/{id}         delete (204)
 #pragma once
 
-#include <functional>
 #include <string>
 
 #include "api/router.h"
@@ -20,13 +19,8 @@ namespace metrify::api {
 inline constexpr int64_t kMaxPageSize = 1000;
 inline constexpr int64_t kDefaultPageSize = 100;
 
-// Called after an entity was deleted, with its id (the series routes drop
-// their cached key, so a new entity of that id gets its own series).
-using EntityDeleted = std::function<void(const std::string& id)>;
-
 // Adds the routes above. `registry` must outlive the router.
 template <typename T>
-void AddEntityRoutes(Router& router, registry::Registry& registry, const std::string& base,
-                     EntityDeleted on_deleted = {});
+void AddEntityRoutes(Router& router, registry::Registry& registry, const std::string& base);
 
 }  // namespace metrify::api

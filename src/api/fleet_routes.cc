@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 
 #include "api/responses.h"
 #include "api/series_output.h"
@@ -34,18 +35,36 @@ Status UnknownParameters(const HttpRequest& request, std::vector<std::string_vie
   return errors.empty() ? Status::Ok() : Status::InvalidFields(std::move(errors));
 }
 
-// The meters a fleet read covers: meter_ids=a,b,c, or every registered meter.
-std::vector<std::string> RequestedMeters(SeriesBackend& backend, const HttpRequest& request) {
-  std::vector<std::string> ids;
-  if (auto list = request.QueryParam("meter_ids")) {
-    for (std::string_view id : Split(*list, ',')) {
-      if (!Trim(id).empty()) ids.emplace_back(Trim(id));
-    }
-    return ids;
+// The meters a fleet read covers: meter_ids=a,b,c, or every registered
+// meter (the shared sorted list: no copy), as (id, key) pairs.
+struct MeterSet {
+  ingest::EntityKeys::Sorted all;
+  std::vector<std::pair<std::string, uint32_t>> listed;
+  std::vector<std::string> unknown;  // listed ids that are not registered
+
+  const std::vector<std::pair<std::string, uint32_t>>& meters() const {
+    return all ? *all : listed;
   }
-  for (auto& [id, key] : backend.keys.All(kReading)) ids.push_back(std::move(id));
-  std::sort(ids.begin(), ids.end());
-  return ids;
+};
+
+Result<MeterSet> ResolveMeters(SeriesBackend& backend, const HttpRequest& request) {
+  MeterSet set;
+  auto list = request.QueryParam("meter_ids");
+  if (!list) {
+    set.all = backend.keys.All(kReading);
+    return set;
+  }
+  for (std::string_view piece : Split(*list, ',')) {
+    const std::string id(Trim(piece));
+    if (id.empty()) continue;
+    METRIFY_ASSIGN_OR_RETURN(std::optional<uint32_t> key, backend.keys.Find(kReading, id));
+    if (key) {
+      set.listed.emplace_back(id, *key);
+    } else {
+      set.unknown.push_back(id);
+    }
+  }
+  return set;
 }
 
 HttpResponse Latest(SeriesBackend& backend, HttpRequest& request) {
@@ -65,28 +84,26 @@ HttpResponse Latest(SeriesBackend& backend, HttpRequest& request) {
       fields |= static_cast<uint16_t>(1u << *f);
     }
   }
-  std::vector<std::string> missing, unknown;
+  Result<MeterSet> set = ResolveMeters(backend, request);
+  if (!set) return ErrorFromStatus(set.error());
+  std::vector<std::string_view> missing;
   JsonWriter w;
+  w.Reserve(set->meters().size() * 112);  // about one row's bytes per meter
   w.BeginObject();
   w.Key("readings").BeginArray();
   size_t count = 0;
-  for (const std::string& id : RequestedMeters(backend, request)) {
-    Result<std::optional<uint32_t>> key = backend.keys.Find(kReading, id);
-    if (!key) return ErrorFromStatus(key.error());
-    if (!*key) {
-      unknown.push_back(id);
-      continue;
-    }
+  for (const auto& [id, key] : set->meters()) {
     std::optional<engine::HeadSample> latest =
-        backend.engine.Latest(engine::SeriesKey{kReading, **key});
+        backend.engine.Latest(engine::SeriesKey{kReading, key});
     if (!latest) {
       missing.push_back(id);
       continue;
     }
     const query::Point p = ToPoint(*latest);
+    Rfc3339Buffer timestamp;
     w.BeginObject();
     w.Key("meter_id").String(id);
-    w.Key("timestamp").String(FormatRfc3339(p.timestamp_ms));
+    w.Key("timestamp").String(FormatRfc3339(p.timestamp_ms, timestamp));
     w.Key("interval_s").Int(p.interval_s);
     for (int f = 0; f < static_cast<int>(model::SeriesFields(kReading).size()); ++f) {
       if (((p.present & fields) >> f) & 1u) {
@@ -99,33 +116,32 @@ HttpResponse Latest(SeriesBackend& backend, HttpRequest& request) {
   w.EndArray();
   w.Key("count").Int(static_cast<int64_t>(count));
   w.Key("missing").BeginArray();
-  for (const std::string& id : missing) w.String(id);
+  for (std::string_view id : missing) w.String(id);
   w.EndArray();
   w.Key("unknown").BeginArray();
-  for (const std::string& id : unknown) w.String(id);
+  for (const std::string& id : set->unknown) w.String(id);
   w.EndArray().EndObject();
   return JsonResponse(200, w.Take());
 }
 
-// The group a meter's energy counts towards.
-std::string GroupOf(const model::Meter& m, std::string_view group_by) {
-  if (group_by == "operator") return m.grid_operator_id;
-  if (group_by == "city") return m.city;
-  if (group_by == "segment") return std::string(model::EnumName(m.segment));
-  if (group_by == "meter") return m.id;
-  return "all";
-}
-
-Result<std::vector<model::Meter>> AllMeters(registry::Registry& registry) {
-  std::vector<model::Meter> meters;
+// For group_by operator, city or segment: each meter's group, from the
+// registry. meter and none need no registry read.
+Result<std::unordered_map<std::string, std::string>> GroupOfMeters(registry::Registry& registry,
+                                                                   std::string_view group_by) {
+  std::unordered_map<std::string, std::string> groups;
+  if (group_by == "meter" || group_by == "none") return groups;
   store::ListQuery query;
   query.page_size = 1000;
   for (query.page = 1;; ++query.page) {
     METRIFY_ASSIGN_OR_RETURN(store::Page<model::Meter> page, registry.List<model::Meter>(query));
-    for (auto& m : page.items) meters.push_back(std::move(m));
-    if (static_cast<int64_t>(meters.size()) >= page.total_count || page.items.empty()) break;
+    for (const model::Meter& m : page.items) {
+      groups[m.id] = group_by == "operator" ? m.grid_operator_id
+                     : group_by == "city"   ? m.city
+                                            : std::string(model::EnumName(m.segment));
+    }
+    if (page.items.empty() || query.page * query.page_size >= page.total_count) break;
   }
-  return meters;
+  return groups;
 }
 
 HttpResponse Consumption(SeriesBackend& backend, HttpRequest& request) {
@@ -136,7 +152,8 @@ HttpResponse Consumption(SeriesBackend& backend, HttpRequest& request) {
         Status::InvalidFields({{"group_by", "invalid_choice",
                                 "group_by must be none, operator, city, segment or meter"}}));
   }
-  Result<SeriesParams> params = ReadSeriesParams(request, kReading, "Europe/Berlin", {"group_by"});
+  Result<SeriesParams> params =
+      ReadSeriesParams(request, kReading, "Europe/Berlin", {"group_by", "meter_ids"});
   if (!params) return ErrorFromStatus(params.error());
   if (params->interval == query::Interval::kRaw) params->interval = query::Interval::k1d;
   params->fields = 1u << *model::SeriesFieldIndex(kReading, "energy_kwh");
@@ -147,8 +164,11 @@ HttpResponse Consumption(SeriesBackend& backend, HttpRequest& request) {
     return ErrorFromStatus(
         Status::InvalidFields({{"interval", "too_many_buckets", edges.error().message()}}));
   }
-  Result<std::vector<model::Meter>> meters = AllMeters(backend.registry);
-  if (!meters) return ErrorFromStatus(meters.error());
+  Result<MeterSet> set = ResolveMeters(backend, request);
+  if (!set) return ErrorFromStatus(set.error());
+  Result<std::unordered_map<std::string, std::string>> group_of =
+      GroupOfMeters(backend.registry, group_by);
+  if (!group_of) return ErrorFromStatus(group_of.error());
 
   struct Group {
     size_t meters = 0;
@@ -156,18 +176,17 @@ HttpResponse Consumption(SeriesBackend& backend, HttpRequest& request) {
   };
   std::map<std::string, Group> groups;
   std::vector<engine::HeadSample> samples;
-  for (const model::Meter& meter : *meters) {
-    Result<std::optional<uint32_t>> key = backend.keys.Find(kReading, meter.id);
-    if (!key) return ErrorFromStatus(key.error());
-    if (!*key) continue;
+  for (const auto& [id, key] : set->meters()) {
     samples.clear();
-    Status read = backend.engine.ReadLatest(engine::SeriesKey{kReading, **key}, edges->front(),
+    Status read = backend.engine.ReadLatest(engine::SeriesKey{kReading, key}, edges->front(),
                                             edges->back() + 1, &samples);
     if (!read.ok()) return ErrorFromStatus(read);
     const std::vector<query::Point> points = ToPoints(samples);
     std::vector<query::BucketValue> buckets =
         query::Aggregate(points, *edges, query::Agg::kSum, params->fields);
-    Group& group = groups[GroupOf(meter, group_by)];
+    std::string name = group_by == "meter" ? id : group_by == "none" ? std::string() : "";
+    if (auto found = group_of->find(id); found != group_of->end()) name = found->second;
+    Group& group = groups[name];
     ++group.meters;
     if (group.buckets.empty()) {
       group.buckets = std::move(buckets);

@@ -43,9 +43,7 @@ HttpResponse Ingest(SeriesBackend& backend, model::SeriesKind kind, HttpRequest&
   if (auto type = request.Header("content-type"); type && !type->empty()) {
     Result<parse::BodyFormat> parsed = parse::FormatFromContentType(*type);
     if (!parsed) {
-      return http::MakeErrorResponse(
-          415, "unsupported_media_type",
-          parsed.error().message() + "; send application/json, application/x-ndjson or text/csv");
+      return http::MakeErrorResponse(415, "unsupported_media_type", parsed.error().message());
     }
     format = *parsed;
   }

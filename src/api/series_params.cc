@@ -119,20 +119,26 @@ std::vector<query::BucketValue> Bucketize(model::SeriesKind kind, const SeriesPa
                                           std::span<const query::Point> points,
                                           std::span<const int64_t> edges) {
   if (params.agg) return query::Aggregate(points, edges, *params.agg, params.fields);
-  uint16_t sums = 0;
-  for (int f = 0; f < static_cast<int>(model::SeriesFields(kind).size()); ++f) {
-    if (FieldAgg(kind, f) == query::Agg::kSum) sums |= static_cast<uint16_t>(1u << f);
-  }
-  sums &= params.fields;
-  const uint16_t avgs = params.fields & ~sums;
-  std::vector<query::BucketValue> out = query::Aggregate(points, edges, query::Agg::kSum, sums);
-  if (avgs == 0) return out;
-  std::vector<query::BucketValue> levels = query::Aggregate(points, edges, query::Agg::kAvg, avgs);
-  for (size_t i = 0; i < out.size(); ++i) {
-    for (int f = 0; f < model::kMaxSeriesFields; ++f) {
-      if ((avgs >> f) & 1u) out[i].values[f] = levels[i].values[f];
+  // One pass per statistic in use, each over its fields, merged per bucket.
+  std::vector<query::BucketValue> out;
+  for (query::Agg agg : {query::Agg::kSum, query::Agg::kAvg, query::Agg::kLast}) {
+    uint16_t mask = 0;
+    for (int f = 0; f < static_cast<int>(model::SeriesFields(kind).size()); ++f) {
+      if (FieldAgg(kind, f) == agg) mask |= static_cast<uint16_t>(1u << f);
     }
-    out[i].present |= levels[i].present;
+    mask &= params.fields;
+    if (mask == 0 && !out.empty()) continue;
+    std::vector<query::BucketValue> part = query::Aggregate(points, edges, agg, mask);
+    if (out.empty()) {
+      out = std::move(part);
+      continue;
+    }
+    for (size_t i = 0; i < out.size(); ++i) {
+      for (int f = 0; f < model::kMaxSeriesFields; ++f) {
+        if ((mask >> f) & 1u) out[i].values[f] = part[i].values[f];
+      }
+      out[i].present |= part[i].present;
+    }
   }
   return out;
 }

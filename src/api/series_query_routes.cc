@@ -30,7 +30,8 @@ HttpResponse QuerySeries(SeriesBackend& backend, const SeriesSubject& subject,
   if (!key) return ErrorFromStatus(key.error());
   if (!*key) {
     return http::MakeErrorResponse(
-        404, "not_found", fmt::format("{} \"{}\" not found", ingest::EntityNoun(subject.kind), id));
+        404, "not_found",
+        fmt::format("{} \"{}\" not found", ingest::EntityNounOf(subject.kind), id));
   }
   Result<std::string> zone = DefaultZone(backend, subject.kind, id);
   if (!zone) return ErrorFromStatus(zone.error());

@@ -14,6 +14,7 @@ struct QueryBenchOptions {
   int latest_meters = 100'000;   // fleet size for the latest-reading query
   int queries = 1000;            // meter-day queries timed
   double ingest_rate = 100'000;  // readings/s while measuring queries/s
+  double query_rate = 1000;      // meter-day queries/s offered meanwhile (paced)
   std::string dir;
 };
 

@@ -136,6 +136,9 @@ void AddBenchCommand(CLI::App& app) {
       ->capture_default_str();
   q->add_option("--ingest-rate", query->ingest_rate, "Readings/s sent while measuring queries/s")
       ->capture_default_str();
+  q->add_option("--query-rate", query->query_rate,
+                "Meter-day queries/s offered while ingesting (paced)")
+      ->capture_default_str();
   q->add_option("--dir", query->dir, "Work directory (default: a new one under /tmp)");
   q->add_flag("--keep", *keep, "Keep the work directory");
   q->add_flag("--json", *json, "Print the figures as one JSON object");

@@ -87,6 +87,7 @@ void Serve(const ConfigOptions& options) {
   std::unique_ptr<engine::ReadingsEngine> readings = OpenEngine(config);
   ingest::EntityKeys keys(*registry_store);
   FailIfError(keys.Load());
+  keys.Follow(registry);
   ingest::IngestService ingest(*readings, keys, registry, config.ingest.auto_register);
   api::SeriesBackend series{*readings, keys, ingest, registry};
   api::HealthChecker health(*registry_store, config.storage.data_dir);

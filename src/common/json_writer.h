@@ -29,6 +29,9 @@ class JsonWriter {
   // Inserts already-encoded JSON (for example a stored metadata object).
   JsonWriter& Raw(std::string_view json);
 
+  // Reserves room for `bytes` of output: large answers skip the regrowth.
+  void Reserve(size_t bytes) { out_.reserve(bytes); }
+
   const std::string& str() const { return out_; }
   std::string Take() { return std::move(out_); }
 

@@ -15,6 +15,11 @@ int64_t NowMillis();
 // "2026-03-29T01:00:00Z", or with milliseconds "…00.250Z" when they are not zero.
 std::string FormatRfc3339(int64_t epoch_ms);
 
+// The same text written into `buffer`, without allocating; the view points
+// into `buffer`. For answers that format one timestamp per row.
+using Rfc3339Buffer = char[24];
+std::string_view FormatRfc3339(int64_t epoch_ms, Rfc3339Buffer& buffer);
+
 // Days since 1970-01-01 for a valid "YYYY-MM-DD" date; nullopt when the text
 // is not that shape or names a day that does not exist (2026-02-30).
 std::optional<int64_t> ParseCivilDate(std::string_view text);

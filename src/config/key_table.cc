@@ -89,8 +89,9 @@ const KeyDef kKeys[] = {
                     "above it, and ingest answers 503 at twice it.",
      .store = &Store<&Config::storage, &StorageConfig::head_memory_bytes>},
     {.name = "ingest.auto_register", .type = KeyType::kBool, .defaults = Same("false"),
-     .description = "Register unknown meters, grid operators and weather stations on first "
-                    "data (id only, defaults elsewhere) instead of rejecting their items.",
+     .description = "Register unknown meters and grid operators on first data (id only, "
+                    "defaults elsewhere) instead of rejecting their items. Weather stations "
+                    "need coordinates and are never registered this way.",
      .store = &Store<&Config::ingest, &IngestConfig::auto_register>},
 
     {.name = "log.level", .type = KeyType::kEnum, .defaults = ByProfile("debug", "info", "info"),

@@ -1,8 +1,21 @@
 #include "ingest/entity_keys.h"
 
+#include <algorithm>
 #include <mutex>
 
 namespace metrify::ingest {
+
+std::string_view EntityNounOf(model::SeriesKind kind) {
+  switch (kind) {
+    case model::SeriesKind::kReading:
+      return model::EntityTraits<model::Meter>::kNoun;
+    case model::SeriesKind::kGridStatus:
+      return model::EntityTraits<model::GridOperator>::kNoun;
+    case model::SeriesKind::kObservation:
+      return model::EntityTraits<model::WeatherStation>::kNoun;
+  }
+  return "entity";
+}
 
 Result<uint32_t> EntityKeys::KeyFromStore(model::SeriesKind kind, std::string_view id) {
   switch (kind) {
@@ -39,6 +52,7 @@ Status EntityKeys::Load() {
       table.ids[key] = id;
       table.keys[std::move(id)] = key;
     }
+    table.sorted.reset();
   }
   return Status::Ok();
 }
@@ -57,6 +71,7 @@ Result<std::optional<uint32_t>> EntityKeys::Find(model::SeriesKind kind, std::st
   Table& table = TableOf(kind);
   table.keys[std::string(id)] = *key;
   table.ids[*key] = std::string(id);
+  table.sorted.reset();
   return std::optional<uint32_t>(*key);
 }
 
@@ -67,10 +82,20 @@ std::string EntityKeys::IdOf(model::SeriesKind kind, uint32_t key) const {
   return found == table.ids.end() ? std::string() : found->second;
 }
 
-std::vector<std::pair<std::string, uint32_t>> EntityKeys::All(model::SeriesKind kind) const {
-  std::shared_lock lock(mu_);
+EntityKeys::Sorted EntityKeys::All(model::SeriesKind kind) const {
+  {
+    std::shared_lock lock(mu_);
+    if (TableOf(kind).sorted) return TableOf(kind).sorted;
+  }
+  std::unique_lock lock(mu_);
   const Table& table = TableOf(kind);
-  return {table.keys.begin(), table.keys.end()};
+  if (!table.sorted) {
+    auto sorted = std::make_shared<std::vector<std::pair<std::string, uint32_t>>>(
+        table.keys.begin(), table.keys.end());
+    std::sort(sorted->begin(), sorted->end());
+    table.sorted = std::move(sorted);
+  }
+  return table.sorted;
 }
 
 void EntityKeys::Forget(model::SeriesKind kind, std::string_view id) {
@@ -80,6 +105,21 @@ void EntityKeys::Forget(model::SeriesKind kind, std::string_view id) {
   if (found == table.keys.end()) return;
   table.ids.erase(found->second);
   table.keys.erase(found);
+  table.sorted.reset();
+}
+
+void EntityKeys::Follow(registry::Registry& registry) {
+  registry.set_listener([this](std::string_view noun, std::string_view id, bool deleted) {
+    for (model::SeriesKind kind : {model::SeriesKind::kReading, model::SeriesKind::kGridStatus,
+                                   model::SeriesKind::kObservation}) {
+      if (noun != EntityNounOf(kind)) continue;
+      if (deleted) {
+        Forget(kind, id);
+      } else {
+        (void)Find(kind, id);  // a store error here is retried by the next Find
+      }
+    }
+  });
 }
 
 }  // namespace metrify::ingest

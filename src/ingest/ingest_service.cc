@@ -7,28 +7,16 @@
 
 namespace metrify::ingest {
 
-std::string_view EntityNoun(model::SeriesKind kind) {
-  switch (kind) {
-    case model::SeriesKind::kReading:
-      return model::EntityTraits<model::Meter>::kNoun;
-    case model::SeriesKind::kGridStatus:
-      return model::EntityTraits<model::GridOperator>::kNoun;
-    case model::SeriesKind::kObservation:
-      return model::EntityTraits<model::WeatherStation>::kNoun;
-  }
-  return "entity";
-}
-
 Result<std::optional<uint32_t>> IngestService::Resolve(model::SeriesKind kind,
                                                        const std::string& id,
                                                        IngestOutcome* outcome) {
   METRIFY_ASSIGN_OR_RETURN(std::optional<uint32_t> key, keys_.Find(kind, id));
   // Weather stations need coordinates, which readings do not carry.
   if (key || !auto_register_ || kind == model::SeriesKind::kObservation) return key;
-  const model::FieldValues values = {{"id", id}};
+  // An operator needs a name: its id stands in until someone edits it.
   Status created = kind == model::SeriesKind::kReading
-                       ? registry_.Create<model::Meter>(values).status()
-                       : registry_.Create<model::GridOperator>(values).status();
+                       ? registry_.Create<model::Meter>({{"id", id}}).status()
+                       : registry_.Create<model::GridOperator>({{"id", id}, {"name", id}}).status();
   // AlreadyExists: another request registered it first.
   if (!created.ok() && created.code() != StatusCode::kAlreadyExists) return created;
   if (created.ok()) ++outcome->registered;
@@ -44,8 +32,8 @@ Result<IngestOutcome> IngestService::Ingest(model::SeriesKind kind, std::string*
     METRIFY_ASSIGN_OR_RETURN(std::optional<uint32_t> key,
                              Resolve(kind, std::string(path_entity_id), &ignored));
     if (!key) {
-      return Status::NotFound(std::string(EntityNoun(kind)) + " \"" + std::string(path_entity_id) +
-                              "\" not found");
+      return Status::NotFound(std::string(EntityNounOf(kind)) + " \"" +
+                              std::string(path_entity_id) + "\" not found");
     }
     outcome.registered += ignored.registered;
   }
@@ -71,7 +59,7 @@ Result<IngestOutcome> IngestService::Ingest(model::SeriesKind kind, std::string*
                                 .line = 0,
                                 .field = std::string(parse::EntityKey(kind)),
                                 .code = std::string(parse::reject::kUnknownEntity),
-                                .message = std::string(EntityNoun(kind)) + " \"" + s.entity_id +
+                                .message = std::string(EntityNounOf(kind)) + " \"" + s.entity_id +
                                            "\" is not registered"});
       continue;
     }

@@ -61,7 +61,4 @@ class IngestService {
   const bool auto_register_;
 };
 
-// "meter", "grid operator", "weather station".
-std::string_view EntityNoun(model::SeriesKind kind);
-
 }  // namespace metrify::ingest

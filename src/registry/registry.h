@@ -6,6 +6,7 @@
 // Thread safety: as thread-safe as the store (SqliteRegistry is).
 #pragma once
 
+#include <functional>
 #include <string_view>
 #include <type_traits>
 
@@ -20,6 +21,14 @@ class Registry {
   // `store` must outlive the registry.
   explicit Registry(store::RegistryStore& store) : store_(store) {}
 
+  // Told after every successful create and delete, with the entity's noun
+  // ("meter", "grid operator", "weather station") and id: caches keyed by
+  // id (the ingest path's key table) stay in step. Set before use; called on
+  // the thread that made the change.
+  using ChangeListener =
+      std::function<void(std::string_view noun, std::string_view id, bool deleted)>;
+  void set_listener(ChangeListener listener) { listener_ = std::move(listener); }
+
   // Creates an entity from named values. Errors: InvalidArgument with a
   // detail per bad field; AlreadyExists. Durable on return.
   template <typename T>
@@ -28,6 +37,7 @@ class Registry {
     METRIFY_RETURN_IF_ERROR(Apply(entity, values, model::ApplyMode::kCreate));
     Complete(entity);
     METRIFY_RETURN_IF_ERROR(Repo<T>().Create(entity));
+    if (listener_) listener_(model::EntityTraits<T>::kNoun, entity.id, false);
     return entity;
   }
 
@@ -66,7 +76,9 @@ class Registry {
   // Errors: NotFound; Conflict while meters still refer to it.
   template <typename T>
   Status Delete(std::string_view id) {
-    return Repo<T>().Delete(id);
+    METRIFY_RETURN_IF_ERROR(Repo<T>().Delete(id));
+    if (listener_) listener_(model::EntityTraits<T>::kNoun, id, true);
+    return Status::Ok();
   }
 
   store::RegistryStore& store() { return store_; }
@@ -106,6 +118,7 @@ class Registry {
   }
 
   store::RegistryStore& store_;
+  ChangeListener listener_;
 };
 
 }  // namespace metrify::registry

@@ -53,7 +53,8 @@ using ::testing::HasSubstr;
 
 constexpr std::string_view kMethods[] = {"get",   "put",     "post", "delete",
                                          "patch", "options", "trace"};
-const std::set<std::string> kTags = {"system", "meters", "grid-operators", "weather-stations"};
+const std::set<std::string> kTags = {"system",           "meters",   "grid-operators",
+                                     "weather-stations", "readings", "analytics"};
 
 // ---- reading the document ---------------------------------------------------
 
@@ -346,6 +347,8 @@ TEST(OpenapiContract, EveryOperationHasAnIdASummaryAndOneKnownTag) {
     std::string expected = o.path.starts_with("/api/v1/smart-meters")       ? "meters"
                            : o.path.starts_with("/api/v1/grid-operators")   ? "grid-operators"
                            : o.path.starts_with("/api/v1/weather/stations") ? "weather-stations"
+                           : o.path.starts_with("/api/v1/readings")         ? "readings"
+                           : o.path.starts_with("/api/v1/analytics")        ? "analytics"
                                                                             : "system";
     EXPECT_EQ(Text(tags[0]), expected) << name;
     // Each {placeholder} is a required path parameter.
@@ -382,6 +385,7 @@ class ApiFixture : public ::testing::Test {
     ASSERT_TRUE(engine.has_value()) << engine.error().ToString();
     engine_ = std::move(engine).value();
     keys_ = std::make_unique<ingest::EntityKeys>(*store_);
+    keys_->Follow(*registry_);
     ingest_ = std::make_unique<ingest::IngestService>(*engine_, *keys_, *registry_, false);
     series_ = std::make_unique<api::SeriesBackend>(
         api::SeriesBackend{*engine_, *keys_, *ingest_, *registry_});

@@ -240,6 +240,12 @@ TEST_F(AutoRegisterTest, UnknownMetersAreRegisteredOnFirstData) {
   EXPECT_EQ(outcome.Int("/accepted"), 2);
   EXPECT_EQ(outcome.Int("/registered"), 1);
   EXPECT_EQ(Get(std::string(kMeters) + "/AUTO-1").status, 200);
+  TestResponse grid = Post(std::string(kOperators) + "/GRID-AUTO/status",
+                           R"([{"timestamp":"2025-01-15T00:00:00Z","load_mw":500}])");
+  ASSERT_EQ(grid.status, 200) << grid.body;
+  EXPECT_EQ(JsonDoc(grid.body).Int("/registered"), 1);
+  EXPECT_EQ(JsonDoc(Get(std::string(kOperators) + "/GRID-AUTO").body).String("/name"), "GRID-AUTO")
+      << "the id stands in for the required name";
   // Weather stations need coordinates, which observations do not carry.
   TestResponse wx = Post(std::string(kStations) + "/WX-AUTO/observations",
                          R"([{"timestamp":"2025-01-15T00:00:00Z","temperature_c":1}])");

@@ -186,6 +186,26 @@ TEST_F(SeriesQueryTest, AggAndMonthBuckets) {
   EXPECT_EQ(avg.Number("/buckets/0/energy_kwh"), 2.5);
 }
 
+TEST_F(SeriesQueryTest, DefaultStatisticsSumEnergyAverageLevelsAndTakeTheLastRegister) {
+  Meter("DEF-1", R"("timezone":"UTC")");
+  std::string body;
+  const double registers[] = {100.25, 100.5, 100.75, 101};
+  for (int i = 0; i < 4; ++i) {
+    body += "{\"meter_id\":\"DEF-1\",\"timestamp\":" +
+            std::to_string(Utc("2025-06-15T00:00") + (i + 1) * kQuarterMs) +
+            ",\"energy_kwh\":0.25,\"voltage_v\":" + std::to_string(228 + 2 * i) +
+            ",\"register_kwh\":" + std::to_string(registers[i]) + "}\n";
+  }
+  Ingest(body);
+  JsonDoc hour = Query("DEF-1", "start=2025-06-15T00:00:00Z&end=2025-06-15T01:00:00Z&interval=1h");
+  EXPECT_EQ(hour.String("/agg/energy_kwh"), "sum");
+  EXPECT_EQ(hour.String("/agg/voltage_v"), "avg");
+  EXPECT_EQ(hour.String("/agg/register_kwh"), "last");
+  EXPECT_DOUBLE_EQ(hour.Number("/buckets/0/energy_kwh"), 1);
+  EXPECT_DOUBLE_EQ(hour.Number("/buckets/0/voltage_v"), 231);
+  EXPECT_DOUBLE_EQ(hour.Number("/buckets/0/register_kwh"), 101);
+}
+
 TEST_F(SeriesQueryTest, BadParametersAreAllNamedAtOnce) {
   Meter("PARAM-1");
   TestResponse r = Get(std::string(kMeters) +
@@ -211,6 +231,13 @@ TEST_F(SeriesQueryTest, LatestNamesMetersWithoutReadingsAndUnknownOnes) {
   Meter("LAT-1");
   Meter("LAT-2");
   Ingest(QuarterHours("LAT-1", Utc("2025-06-15T00:00"), Utc("2025-06-15T01:00")));
+  // Without meter_ids: every registered meter, also those created since start.
+  JsonDoc all(Get("/api/v1/readings/latest").body);
+  bool lat2_missing = false;
+  for (size_t i = 0; i < all.Size("/missing"); ++i) {
+    lat2_missing = lat2_missing || all.String("/missing/" + std::to_string(i)) == "LAT-2";
+  }
+  EXPECT_TRUE(lat2_missing) << all.text();
   JsonDoc latest(Get("/api/v1/readings/latest?meter_ids=LAT-1,LAT-2,LAT-X").body);
   ASSERT_EQ(latest.Int("/count"), 1) << latest.text();
   EXPECT_EQ(latest.String("/readings/0/meter_id"), "LAT-1");
