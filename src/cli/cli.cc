@@ -17,6 +17,8 @@ int RunCli(int argc, char** argv) {
   app.set_version_flag("--version", METRIFY_VERSION);
   AddServeCommand(app);
   AddEntityCommands(app);
+  AddIngestCommand(app);
+  AddQueryCommand(app);
   AddConfigCommand(app);
   AddBenchCommand(app);
   AddVersionCommand(app);

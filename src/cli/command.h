@@ -19,6 +19,8 @@ void AddServeCommand(CLI::App& app);
 void AddConfigCommand(CLI::App& app);
 void AddVersionCommand(CLI::App& app);
 void AddEntityCommands(CLI::App& app);
+void AddIngestCommand(CLI::App& app);
+void AddQueryCommand(CLI::App& app);
 void AddBenchCommand(CLI::App& app);
 
 // Prints "metrify: <message>" to stderr and ends the command with `code`.

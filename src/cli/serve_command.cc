@@ -2,7 +2,11 @@
 // SQLite under the data directory, the REST API on Beast. SIGTERM or SIGINT
 // stops it gracefully: stop accepting, finish in-flight requests, close the
 // stores (which flushes them), exit 0.
+#include <sys/resource.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <iostream>
 
 #include "api/api.h"
@@ -46,6 +50,18 @@ http::HttpServerOptions ServerOptions(const config::ServerConfig& c) {
   return o;
 }
 
+// Segments stay open (one descriptor each) and every connection takes one:
+// the usual soft limit of 1,024 is too low for a year of partitions, so
+// take what the hard limit allows.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    obs::LogWarn("could not raise the open-file limit", {{"error", std::strerror(errno)}});
+  }
+}
+
 // Opens the readings engine under <data_dir>/engine, replaying its WAL, and
 // logs what the replay found.
 std::unique_ptr<engine::ReadingsEngine> OpenEngine(const config::Config& config) {
@@ -84,6 +100,7 @@ void Serve(const ConfigOptions& options) {
   FailIfError(opened.status());
   std::unique_ptr<store::SqliteRegistry> registry_store = std::move(opened).value();
   registry::Registry registry(*registry_store);
+  RaiseOpenFileLimit();
   std::unique_ptr<engine::ReadingsEngine> readings = OpenEngine(config);
   ingest::EntityKeys keys(*registry_store);
   FailIfError(keys.Load());
