@@ -179,7 +179,7 @@ HttpResponse Consumption(SeriesBackend& backend, HttpRequest& request) {
   for (const auto& [id, key] : set->meters()) {
     samples.clear();
     Status read = backend.engine.ReadLatest(engine::SeriesKey{kReading, key}, edges->front(),
-                                            edges->back() + 1, &samples);
+                                            edges->back() + 1, &samples, params->fields);
     if (!read.ok()) return ErrorFromStatus(read);
     const std::vector<query::Point> points = ToPoints(samples);
     std::vector<query::BucketValue> buckets =

@@ -41,7 +41,8 @@ HttpResponse QuerySeries(SeriesBackend& backend, const SeriesSubject& subject,
   std::vector<engine::HeadSample> samples;
 
   if (params->interval == query::Interval::kRaw) {
-    Status read = backend.engine.ReadLatest(series, params->start_ms, params->end_ms, &samples);
+    Status read = backend.engine.ReadLatest(series, params->start_ms, params->end_ms, &samples,
+                                            params->fields);
     if (!read.ok()) return ErrorFromStatus(read);
     if (samples.size() > kMaxRawSamples) {
       return ErrorFromStatus(Status::InvalidFields(
@@ -62,7 +63,8 @@ HttpResponse QuerySeries(SeriesBackend& backend, const SeriesSubject& subject,
   }
   // A reading stamped at a bucket's end belongs to that bucket (its
   // interval ends there), hence the extra millisecond.
-  Status read = backend.engine.ReadLatest(series, edges->front(), edges->back() + 1, &samples);
+  Status read = backend.engine.ReadLatest(series, edges->front(), edges->back() + 1, &samples,
+                                          params->fields);
   if (!read.ok()) return ErrorFromStatus(read);
   const std::vector<query::Point> points = ToPoints(samples);
   NarrowToPresent(points, &*params);

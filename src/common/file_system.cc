@@ -111,6 +111,21 @@ Status PreadAppend(int fd, const std::string& path, uint64_t offset, size_t n, s
   return Status::Ok();
 }
 
+class PosixRandomAccessFile final : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~PosixRandomAccessFile() override { ::close(fd_); }
+  Result<std::string> ReadAt(uint64_t offset, size_t n) const override {
+    std::string out;
+    METRIFY_RETURN_IF_ERROR(PreadAppend(fd_, path_, offset, n, &out));
+    return out;
+  }
+
+ private:
+  const int fd_;
+  const std::string path_;
+};
+
 class PosixFileSystem final : public FileSystem {
  public:
   // O_APPEND: every write lands at the current end even if the file was
@@ -138,6 +153,11 @@ class PosixFileSystem final : public FileSystem {
     ::close(fd);
     if (!status.ok()) return status;
     return contents;
+  }
+
+  Result<std::unique_ptr<RandomAccessFile>> OpenRandomAccess(const std::string& path) override {
+    METRIFY_ASSIGN_OR_RETURN(const int fd, OpenForRead(path));
+    return std::unique_ptr<RandomAccessFile>(new PosixRandomAccessFile(fd, path));
   }
 
   Result<std::string> ReadAt(const std::string& path, uint64_t offset, size_t n) override {
@@ -225,6 +245,28 @@ class PosixFileSystem final : public FileSystem {
 
 // Leaked on purpose: files may be used from static destructors and detached
 // threads at exit.
+namespace {
+
+// Reads through the file system's path-based ReadAt, for file systems that
+// do not keep descriptors (test doubles).
+class PathRandomAccessFile final : public RandomAccessFile {
+ public:
+  PathRandomAccessFile(FileSystem& fs, std::string path) : fs_(fs), path_(std::move(path)) {}
+  Result<std::string> ReadAt(uint64_t offset, size_t n) const override {
+    return fs_.ReadAt(path_, offset, n);
+  }
+
+ private:
+  FileSystem& fs_;
+  const std::string path_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<RandomAccessFile>> FileSystem::OpenRandomAccess(const std::string& path) {
+  return std::unique_ptr<RandomAccessFile>(new PathRandomAccessFile(*this, path));
+}
+
 FileSystem& FileSystem::Posix() {
   static PosixFileSystem* const fs = new PosixFileSystem();  // never destroyed
   return *fs;

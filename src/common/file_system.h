@@ -48,6 +48,16 @@ class WritableFile {
   virtual Status Close() = 0;
 };
 
+// A file open for reading at offsets, for readers that read one file many
+// times (segments): the descriptor stays open instead of an open and a close
+// around every read. Thread-safe: reads may run concurrently (pread).
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  // Up to `n` bytes from `offset`; fewer only at the end of file.
+  virtual Result<std::string> ReadAt(uint64_t offset, size_t n) const = 0;
+};
+
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
@@ -64,6 +74,11 @@ class FileSystem {
 
   // Up to `n` bytes of `path` from `offset`; fewer only at the end of file.
   virtual Result<std::string> ReadAt(const std::string& path, uint64_t offset, size_t n) = 0;
+
+  // `path` open for repeated ReadAt. The default goes through ReadAt(path,
+  // ...) on every read (so test file systems that inject faults there see
+  // every read); the POSIX file system keeps one descriptor open.
+  virtual Result<std::unique_ptr<RandomAccessFile>> OpenRandomAccess(const std::string& path);
 
   // The names (not paths) of the entries of `dir`, without "." and "..", in
   // no particular order.

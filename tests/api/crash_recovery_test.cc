@@ -50,7 +50,7 @@ struct WriterLog {
 };
 
 TEST(CrashRecovery, AcknowledgedReadingsSurviveSigkillAndNothingIsHalfVisible) {
-  ServerProcess server({.env = {{"METRIFY_STORAGE_HEAD_MEMORY_BYTES", "1MiB"}}});
+  ServerProcess server({.env = {{"METRIFY_STORAGE_HEAD_MEMORY_BYTES", "1MiB"}}, .args = {}});
   TestHttpClient admin("127.0.0.1", server.port());
   std::string csv = "id\n";
   for (int w = 0; w < kWriters; ++w) {

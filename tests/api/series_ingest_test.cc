@@ -228,7 +228,9 @@ TEST(SeriesRestart, AGracefulStopFlushesToSegmentsAndTheDataIsBackAfterStart) {
 
 class AutoRegisterTest : public ServerTest {
  public:
-  static void SetUpTestSuite() { StartServer({.env = {{"METRIFY_INGEST_AUTO_REGISTER", "true"}}}); }
+  static void SetUpTestSuite() {
+    StartServer({.env = {{"METRIFY_INGEST_AUTO_REGISTER", "true"}}, .args = {}});
+  }
 };
 
 TEST_F(AutoRegisterTest, UnknownMetersAreRegisteredOnFirstData) {

@@ -199,11 +199,11 @@ Result<AppendCounts> ReadingsEngine::Apply(model::SeriesKind kind,
 }
 
 Status ReadingsEngine::ReadLatest(SeriesKey key, int64_t start_ms, int64_t end_ms,
-                                  std::vector<HeadSample>* out) const {
+                                  std::vector<HeadSample>* out, uint16_t fields) const {
   std::vector<HeadSample> merged;
   {
     std::shared_lock view(view_mu_);
-    METRIFY_RETURN_IF_ERROR(catalog_->ReadLatest(key, start_ms, end_ms, &merged));
+    METRIFY_RETURN_IF_ERROR(catalog_->ReadLatest(key, start_ms, end_ms, &merged, fields));
     const bool had_segments = !merged.empty();
     size_t sources = had_segments ? 1 : 0;
     for (const auto& f : flushing_) {
@@ -224,6 +224,7 @@ Status ReadingsEngine::ReadLatest(SeriesKey key, int64_t start_ms, int64_t end_m
     // the latest. One source alone is already ordered and deduplicated.
     if (sources > 1 || !flushing_.empty()) KeepLatestRevisions(&merged);
   }
+  for (HeadSample& s : merged) s.present &= fields;
   out->insert(out->end(), merged.begin(), merged.end());
   return Status::Ok();
 }
@@ -370,7 +371,8 @@ Status ReadingsEngine::Close() {
   }
   flusher_wake_.notify_all();
   if (flusher_.joinable()) flusher_.join();
-  return FlushAll();
+  METRIFY_RETURN_IF_ERROR(FlushAll());
+  return Compact(/*include_head_days=*/true);
 }
 
 void ReadingsEngine::FlusherLoop() {
@@ -379,8 +381,10 @@ void ReadingsEngine::FlusherLoop() {
     flusher_wake_.wait_for(lock, std::chrono::seconds(1));
     if (stop_flusher_) break;
     lock.unlock();
-    if (Status s = FlushDue(); !s.ok()) {
-      obs::LogError("flush failed", {{"error", s.message()}});
+    Status s = FlushDue();
+    if (s.ok()) s = Compact();
+    if (!s.ok()) {
+      obs::LogError("flush or compaction failed", {{"error", s.message()}});
       std::this_thread::sleep_for(std::chrono::seconds(1));  // do not spin on a full disk
     }
     lock.lock();
@@ -401,6 +405,7 @@ EngineStats ReadingsEngine::stats() const {
   s.segment_bytes = catalog_->file_bytes();
   s.flushes = flushes_.load(std::memory_order_relaxed);
   s.flush_failures = flush_failures_.load(std::memory_order_relaxed);
+  s.compactions = compactions_.load(std::memory_order_relaxed);
   s.refused_appends = refused_.load(std::memory_order_relaxed);
   if (wal_) s.wal = wal_->counters();
   return s;

@@ -78,6 +78,13 @@ struct OpenReport {
   size_t segments = 0;
 };
 
+// What Backup copied.
+struct BackupReport {
+  uint64_t segments = 0;
+  uint64_t wal_files = 0;
+  uint64_t bytes = 0;
+};
+
 struct EngineStats {
   size_t head_bytes = 0;
   size_t head_samples = 0;
@@ -86,6 +93,7 @@ struct EngineStats {
   uint64_t segment_bytes = 0;
   uint64_t flushes = 0;          // segments written since Open
   uint64_t flush_failures = 0;   // failed segment writes since Open (retried)
+  uint64_t compactions = 0;      // partitions merged since Open
   uint64_t refused_appends = 0;  // Append calls refused for memory
   wal::WalCounters wal;
 };
@@ -114,9 +122,11 @@ class ReadingsEngine {
   Result<AppendCounts> Append(model::SeriesKind kind, std::span<const wal::WalSample> samples);
 
   // Appends the latest revision of every sample of `key` with start_ms <=
-  // timestamp < end_ms, ascending by timestamp.
-  Status ReadLatest(SeriesKey key, int64_t start_ms, int64_t end_ms,
-                    std::vector<HeadSample>* out) const;
+  // timestamp < end_ms, ascending by timestamp, with only the fields in
+  // `fields` (bit i: field i; the others absent): segments then decode only
+  // those columns.
+  Status ReadLatest(SeriesKey key, int64_t start_ms, int64_t end_ms, std::vector<HeadSample>* out,
+                    uint16_t fields = segment::SegmentReader::kAllFields) const;
   // The newest sample of `key`, or nullopt when it has none.
   std::optional<HeadSample> Latest(SeriesKey key) const { return latest_.Get(key); }
 
@@ -124,8 +134,23 @@ class ReadingsEngine {
   Status FlushDue();
   // Flushes every day in the head and deletes the WAL files it covered.
   Status FlushAll();
-  // Stops the flusher and flushes everything. Appends after Close fail.
+  // Merges each partition's segments into one, folding revisions: per
+  // timestamp the raw first revision and the latest are kept, the ones
+  // between dropped. Days still in the head wait (more flushes would follow)
+  // unless `include_head_days`. Implemented in compaction.cc; the flusher
+  // runs it when idle. Errors: IOError, Corruption from a segment (the
+  // partition is left as it was).
+  Status Compact(bool include_head_days = false);
+
+  // Stops the flusher, flushes everything and compacts. Appends after Close
+  // fail.
   Status Close();
+
+  // Writes a consistent copy of the engine's data into `dir` (an empty or
+  // missing directory) while appends go on: flushes the head, then links or
+  // copies every segment and copies the WAL written since. Implemented in
+  // backup.cc. Errors: InvalidArgument (dir not empty), IOError.
+  Result<BackupReport> Backup(const std::string& dir);
 
   EngineStats stats() const;
   const std::string& root() const { return root_; }
@@ -149,6 +174,8 @@ class ReadingsEngine {
   Status FlushDays(const std::vector<int32_t>& days);
   Status WriteSegments(Flushing& flushing);
   Status RemoveCoveredWal();
+  Status CompactLocked(bool include_head_days);
+  Status CompactPartition(const SegmentCatalog::PartitionSegments& partition);
   std::vector<int32_t> DueDays() const;
   void FlusherLoop();
   size_t limit_bytes() const;
@@ -176,6 +203,7 @@ class ReadingsEngine {
   std::atomic<size_t> flushing_bytes_{0};      // sum of flushing_[i]->bytes
   std::atomic<uint64_t> flushes_{0};
   std::atomic<uint64_t> flush_failures_{0};
+  std::atomic<uint64_t> compactions_{0};
   std::atomic<uint64_t> refused_{0};
   std::atomic<bool> closed_{false};
 

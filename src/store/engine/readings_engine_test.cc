@@ -162,6 +162,49 @@ TEST_F(EngineTest, UpsertsIntoFlushedDaysKeepRetriesNoOpsAndNumberRevisions) {
   EXPECT_EQ(read[0].values[0], 43);
 }
 
+TEST_F(EngineTest, CompactionMergesADaysSegmentsAndKeepsRawAndLatestRevisions) {
+  auto e = Open();
+  std::vector<WalSample> day = Day(kJan15, 3);
+  const std::vector<WalSample> first(day.begin(), day.begin() + 100);
+  const std::vector<WalSample> rest(day.begin() + 100, day.end());
+  ASSERT_TRUE(e->Append(kReading, first).has_value());
+  ASSERT_TRUE(e->FlushAll().ok());
+  ASSERT_TRUE(e->Append(kReading, rest).has_value());
+  ASSERT_TRUE(e->FlushAll().ok());
+  for (double v : {10.0, 11.0, 12.0}) {  // three revisions of one reading, one per flush
+    ASSERT_TRUE(e->Append(kReading, std::vector{Reading(2, kJan15 + kQuarter, v)}).has_value());
+    ASSERT_TRUE(e->FlushAll().ok());
+  }
+  const auto before = Read(*e, 2, kJan15, kJan15 + kDay);
+  EXPECT_EQ(e->stats().segments, 5u);
+  ASSERT_TRUE(e->Compact().ok());
+  EXPECT_EQ(e->stats().segments, 1u);
+  EXPECT_EQ(e->stats().compactions, 1u);
+  size_t files = 0;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(dir_.Join("reading"))) {
+    files += f.path().extension() == ".seg";
+  }
+  EXPECT_EQ(files, 1u) << "the merged inputs are deleted";
+  const auto after = Read(*e, 2, kJan15, kJan15 + kDay);
+  ASSERT_EQ(after.size(), 96u);
+  ASSERT_EQ(before.size(), after.size());
+  for (size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].timestamp_ms, before[i].timestamp_ms);
+    EXPECT_EQ(after[i].values[0], before[i].values[0]);
+  }
+  EXPECT_EQ(after[1].values[0], 12);
+  EXPECT_EQ(after[1].revision, 3) << "the latest revision keeps its number";
+  EXPECT_EQ(e->Append(kReading, std::vector{Reading(2, kJan15 + kQuarter, 12)})->unchanged, 1u);
+  EXPECT_EQ(e->Append(kReading, Day(kJan15, 3))->unchanged, 96u * 3 - 1)
+      << "retries of the raw data are still no-ops, except the revised reading, which goes "
+         "back to its raw value as revision 4";
+  e.reset();
+  e = Open();
+  EXPECT_DOUBLE_EQ(Read(*e, 2, kJan15, kJan15 + kDay)[1].values[0], 2.002);
+  EXPECT_EQ(Read(*e, 2, kJan15, kJan15 + kDay)[1].revision, 4);
+  EXPECT_EQ(Read(*e, 3, kJan15, kJan15 + kDay).size(), 96u);
+}
+
 TEST_F(EngineTest, ReplaySkipsRecordsAlreadyInSegments) {
   {
     auto e = Open();

@@ -123,13 +123,13 @@ Result<std::optional<HeadSample>> SegmentCatalog::FlushedRevision(SeriesKey key,
 }
 
 Status SegmentCatalog::ReadLatest(SeriesKey key, int64_t start_ms, int64_t end_ms,
-                                  std::vector<HeadSample>* out) const {
+                                  std::vector<HeadSample>* out, uint16_t fields) const {
   std::vector<HeadSample> read;
   size_t sources = 0;
   for (const auto& reader : ReadersFor(key.kind, start_ms, end_ms)) {
     const segment::SeriesEntry* entry = reader->Find(key.entity_key);
     if (entry == nullptr || entry->max_ts < start_ms || entry->min_ts >= end_ms) continue;
-    METRIFY_RETURN_IF_ERROR(reader->ReadLatest(key.entity_key, start_ms, end_ms, &read));
+    METRIFY_RETURN_IF_ERROR(reader->ReadLatest(key.entity_key, start_ms, end_ms, &read, fields));
     ++sources;
   }
   // One segment per day (the common case after compaction) is already in
@@ -173,6 +173,25 @@ Status SegmentCatalog::ForEachNewest(
     }
   }
   return Status::Ok();
+}
+
+std::vector<SegmentCatalog::PartitionSegments> SegmentCatalog::PartitionsWith(
+    size_t min_segments) const {
+  std::shared_lock lock(mu_);
+  std::vector<PartitionSegments> out;
+  for (const auto& [id, partition] : partitions_) {
+    if (partition.segments.size() >= min_segments) {
+      out.push_back({id.first, id.second, partition.segments});
+    }
+  }
+  return out;
+}
+
+void SegmentCatalog::Replace(uint32_t seq, std::shared_ptr<const segment::SegmentReader> reader) {
+  std::unique_lock lock(mu_);
+  Partition& partition = partitions_[{reader->kind(), reader->day()}];
+  partition.segments.clear();
+  partition.segments.emplace_back(seq, std::move(reader));
 }
 
 std::vector<int32_t> SegmentCatalog::Days(model::SeriesKind kind) const {

@@ -48,12 +48,26 @@ class SegmentCatalog {
   // Appends the latest revision of every stored sample of `key` with
   // start_ms <= timestamp < end_ms, ascending by timestamp (when several
   // segments hold a timestamp, the highest revision wins).
-  Status ReadLatest(SeriesKey key, int64_t start_ms, int64_t end_ms,
-                    std::vector<HeadSample>* out) const;
+  // `fields` as SegmentReader::ReadLatest: the field columns to decode.
+  Status ReadLatest(SeriesKey key, int64_t start_ms, int64_t end_ms, std::vector<HeadSample>* out,
+                    uint16_t fields = segment::SegmentReader::kAllFields) const;
 
   // Calls `visit` once per series of `kind` with its newest stored sample.
   Status ForEachNewest(model::SeriesKind kind,
                        const std::function<void(SeriesKey, const HeadSample&)>& visit) const;
+
+  // A partition's segments, ascending by number.
+  using Segments = std::vector<std::pair<uint32_t, std::shared_ptr<const segment::SegmentReader>>>;
+  struct PartitionSegments {
+    model::SeriesKind kind;
+    int32_t day;
+    Segments segments;
+  };
+  // Every partition with at least `min_segments` segments.
+  std::vector<PartitionSegments> PartitionsWith(size_t min_segments) const;
+  // Makes `reader` (number `seq`) the partition's only segment: compaction
+  // merged the others into it. Their files are the caller's to delete.
+  void Replace(uint32_t seq, std::shared_ptr<const segment::SegmentReader> reader);
 
   // Days of `kind` that have segments, ascending.
   std::vector<int32_t> Days(model::SeriesKind kind) const;
@@ -64,8 +78,7 @@ class SegmentCatalog {
 
  private:
   struct Partition {
-    // Ascending by number.
-    std::vector<std::pair<uint32_t, std::shared_ptr<const segment::SegmentReader>>> segments;
+    Segments segments;  // ascending by number
   };
   using PartitionId = std::pair<model::SeriesKind, int32_t>;
   using Readers = std::vector<std::shared_ptr<const segment::SegmentReader>>;

@@ -63,14 +63,15 @@ Status SegmentReader::CheckHeader(std::string_view header) {
 
 Status SegmentReader::Load() {
   METRIFY_ASSIGN_OR_RETURN(file_bytes_, fs_->FileSize(path_));
+  METRIFY_ASSIGN_OR_RETURN(file_, fs_->OpenRandomAccess(path_));
   if (file_bytes_ < kHeaderSize + kFooterSize) {
     return Corrupt(0,
                    fmt::format("file of {} bytes is shorter than header and footer", file_bytes_));
   }
-  METRIFY_ASSIGN_OR_RETURN(std::string header, fs_->ReadAt(path_, 0, kHeaderSize));
+  METRIFY_ASSIGN_OR_RETURN(std::string header, file_->ReadAt(0, kHeaderSize));
   METRIFY_RETURN_IF_ERROR(CheckHeader(header));
   const uint64_t footer_at = file_bytes_ - kFooterSize;
-  METRIFY_ASSIGN_OR_RETURN(std::string footer, fs_->ReadAt(path_, footer_at, kFooterSize));
+  METRIFY_ASSIGN_OR_RETURN(std::string footer, file_->ReadAt(footer_at, kFooterSize));
   if (footer.size() != kFooterSize || footer.substr(16) != kMagic) {
     return Corrupt(footer_at + 16, "bad footer magic (truncated or damaged file)");
   }
@@ -83,7 +84,7 @@ Status SegmentReader::Load() {
                                           "not end where the footer starts",
                                           index_offset, index_len));
   }
-  METRIFY_ASSIGN_OR_RETURN(std::string index, fs_->ReadAt(path_, index_offset, index_len));
+  METRIFY_ASSIGN_OR_RETURN(std::string index, file_->ReadAt(index_offset, index_len));
   if (index.size() != index_len) return Corrupt(index_offset, "index truncated");
   const uint32_t actual = crc32c::Extend(crc32c::Value(header), index.data(), index.size());
   if (actual != index_crc) {
@@ -126,9 +127,15 @@ Status DecodeInts(std::string_view block, uint64_t offset, size_t count, int64_t
 }
 
 // Decodes every column of `g` from `bytes`, which starts at file offset `base`.
-Status DecodeColumns(const BlockGroup& g, std::string_view bytes, uint64_t base,
+// Field columns outside `fields` are not wanted: not read, not decoded.
+bool Wanted(const ColumnRef& c, uint16_t fields) {
+  return c.column >= model::kMaxSeriesFields || ((fields >> c.column) & 1u);
+}
+
+Status DecodeColumns(const BlockGroup& g, std::string_view bytes, uint64_t base, uint16_t fields,
                      GroupColumns* cols) {
   for (const ColumnRef& c : g.columns) {
+    if (!Wanted(c, fields)) continue;
     const std::string_view block = bytes.substr(c.offset - base, c.length);
     switch (c.column) {
       case kColumnTimestamps:
@@ -179,16 +186,18 @@ bool ShapeMatches(const BlockGroup& g, GroupColumns* cols) {
 
 }  // namespace
 
-Status SegmentReader::ReadGroup(const BlockGroup& g, std::vector<HeadSample>* out) const {
+Status SegmentReader::ReadGroup(const BlockGroup& g, std::vector<HeadSample>* out,
+                                uint16_t fields) const {
   uint64_t lo = UINT64_MAX, hi = 0;
   for (const ColumnRef& c : g.columns) {
+    if (!Wanted(c, fields)) continue;
     lo = std::min(lo, c.offset);
     hi = std::max(hi, c.offset + c.length);
   }
-  METRIFY_ASSIGN_OR_RETURN(std::string bytes, fs_->ReadAt(path_, lo, hi - lo));
+  METRIFY_ASSIGN_OR_RETURN(std::string bytes, file_->ReadAt(lo, hi - lo));
   if (bytes.size() != hi - lo) return Corrupt(lo, "block group runs past the end of the file");
   GroupColumns cols;
-  Status s = DecodeColumns(g, bytes, lo, &cols);
+  Status s = DecodeColumns(g, bytes, lo, fields, &cols);
   if (!s.ok()) return Status::Corruption(fmt::format("segment {}: {}", path_, s.message()));
   if (!ShapeMatches(g, &cols)) return Corrupt(lo, "block group disagrees with its index entry");
   out->clear();
@@ -202,6 +211,7 @@ Status SegmentReader::ReadGroup(const BlockGroup& g, std::vector<HeadSample>* ou
       h.interval_s =
           cols.intervals.empty() ? g.interval_s : static_cast<int32_t>(cols.intervals[row]);
       h.present = cols.present.empty() ? g.present : static_cast<uint16_t>(cols.present[row]);
+      h.present &= fields;
       for (int f = 0; f < model::kMaxSeriesFields; ++f) {
         const bool has = (h.present >> f) & 1u;
         if (has && cols.fields[f].empty()) return Corrupt(lo, "present field has no column");
@@ -214,13 +224,13 @@ Status SegmentReader::ReadGroup(const BlockGroup& g, std::vector<HeadSample>* ou
 }
 
 Status SegmentReader::Read(uint32_t entity_key, int64_t start_ms, int64_t end_ms, bool latest_only,
-                           std::vector<HeadSample>* out) const {
+                           uint16_t fields, std::vector<HeadSample>* out) const {
   const SeriesEntry* e = Find(entity_key);
   if (e == nullptr) return Status::Ok();
   std::vector<HeadSample> result, rows;
   for (const BlockGroup& g : e->groups) {
     if (g.max_ts < start_ms || g.min_ts >= end_ms) continue;  // skipped unread
-    METRIFY_RETURN_IF_ERROR(ReadGroup(g, &rows));
+    METRIFY_RETURN_IF_ERROR(ReadGroup(g, &rows, fields));
     for (size_t i = 0; i < rows.size(); ++i) {
       const HeadSample& h = rows[i];
       if (h.timestamp_ms < start_ms || h.timestamp_ms >= end_ms) continue;
@@ -234,13 +244,13 @@ Status SegmentReader::Read(uint32_t entity_key, int64_t start_ms, int64_t end_ms
 }
 
 Status SegmentReader::ReadLatest(uint32_t entity_key, int64_t start_ms, int64_t end_ms,
-                                 std::vector<HeadSample>* out) const {
-  return Read(entity_key, start_ms, end_ms, true, out);
+                                 std::vector<HeadSample>* out, uint16_t fields) const {
+  return Read(entity_key, start_ms, end_ms, true, fields, out);
 }
 
 Status SegmentReader::ReadRevisions(uint32_t entity_key, int64_t start_ms, int64_t end_ms,
                                     std::vector<HeadSample>* out) const {
-  return Read(entity_key, start_ms, end_ms, false, out);
+  return Read(entity_key, start_ms, end_ms, false, kAllFields, out);
 }
 
 }  // namespace metrify::engine::segment

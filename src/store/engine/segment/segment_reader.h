@@ -2,8 +2,8 @@
 // SegmentWriter.
 //
 // Open reads and verifies the header, the footer and the index (CRC32C) and
-// keeps the index in memory; column blocks are read on demand with pread
-// (FileSystem::ReadAt), one read per block group. pread rather than mmap:
+// keeps the index in memory and the file open; column blocks are read on
+// demand with pread (RandomAccessFile::ReadAt), one read per block group. pread rather than mmap:
 // a segment truncated or damaged under a mapping raises SIGBUS instead of
 // returning an error, and reads through FileSystem can be fault-injected in
 // tests; the page cache already keeps hot segments in memory.
@@ -52,22 +52,28 @@ class SegmentReader {
   // fields read as NaN. An unknown series appends nothing and returns OK.
   // Returns Corruption (file, offset) for a damaged block, IOError from the
   // file system; *out is then unchanged.
+  // `fields` selects the field columns to decode (bit i: field i); the
+  // others are neither read nor decoded and come back absent (NaN, present
+  // bit clear). Aggregates over one field skip most of the work this way.
   Status ReadLatest(uint32_t entity_key, int64_t start_ms, int64_t end_ms,
-                    std::vector<HeadSample>* out) const;
+                    std::vector<HeadSample>* out, uint16_t fields = kAllFields) const;
   // As ReadLatest, but every revision, ordered by (timestamp, revision).
   Status ReadRevisions(uint32_t entity_key, int64_t start_ms, int64_t end_ms,
                        std::vector<HeadSample>* out) const;
 
   // Decodes every row of `group` (a group of one of series()) into *out,
   // replacing its contents. Errors as ReadLatest.
-  Status ReadGroup(const BlockGroup& group, std::vector<HeadSample>* out) const;
+  Status ReadGroup(const BlockGroup& group, std::vector<HeadSample>* out,
+                   uint16_t fields = kAllFields) const;
+
+  static constexpr uint16_t kAllFields = 0xFFFF;
 
  private:
   SegmentReader(FileSystem* fs, std::string path) : fs_(fs), path_(std::move(path)) {}
   Status Load();
   Status CheckHeader(std::string_view header);
   Status Read(uint32_t entity_key, int64_t start_ms, int64_t end_ms, bool latest_only,
-              std::vector<HeadSample>* out) const;
+              uint16_t fields, std::vector<HeadSample>* out) const;
   Status Corrupt(uint64_t offset, std::string_view what) const;
 
   FileSystem* const fs_;
@@ -75,6 +81,7 @@ class SegmentReader {
   model::SeriesKind kind_ = model::SeriesKind::kReading;
   int32_t day_ = 0;
   uint64_t file_bytes_ = 0;
+  std::unique_ptr<RandomAccessFile> file_;  // open from Load on: one descriptor per segment
   std::vector<SeriesEntry> index_;
 };
 

@@ -2,6 +2,8 @@
 // every kind, range queries at group and partition edges, statistics.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <map>
 #include <random>
 
@@ -128,6 +130,28 @@ TEST_F(SegmentRoundTripTest, RangeQueriesAtGroupAndPartitionEdges) {
   EXPECT_EQ(count(kJan15Ms + kDayMs, INT64_MAX), 0u);                     // the next day
   EXPECT_EQ(count(kJan15Ms + 95 * kQuarterHour, kJan15Ms + kDayMs), 1u);  // the day's last
   EXPECT_EQ(count(t10, t10), 0u);                                         // empty range
+}
+
+// Reading one field decodes only its column; the others come back absent.
+TEST_F(SegmentRoundTripTest, AFieldMaskReadsOnlyThoseFields) {
+  std::vector<HeadSample> day;
+  for (int i = 0; i < 96; ++i) {
+    day.push_back(Sample(kJan15Ms + i * kQuarterHour, {i * 0.25, 0, 0, 230 + i * 0.1}));
+  }
+  auto r = WriteAndOpen(SeriesKind::kReading, {{7, day}});
+  std::vector<HeadSample> energy, voltage;
+  ASSERT_TRUE(r->ReadLatest(7, kJan15Ms, kJan15Ms + kDayMs, &energy, 1u << 0).ok());
+  ASSERT_TRUE(r->ReadLatest(7, kJan15Ms, kJan15Ms + kDayMs, &voltage, 1u << 3).ok());
+  ASSERT_EQ(energy.size(), 96u);
+  ASSERT_EQ(voltage.size(), 96u);
+  for (int i = 0; i < 96; ++i) {
+    EXPECT_EQ(energy[i].present, 1u << 0);
+    EXPECT_EQ(energy[i].values[0], i * 0.25);
+    EXPECT_TRUE(std::isnan(energy[i].values[3]));
+    EXPECT_EQ(voltage[i].present, 1u << 3);
+    EXPECT_EQ(voltage[i].values[3], day[i].values[3]);
+    EXPECT_EQ(voltage[i].timestamp_ms, day[i].timestamp_ms);
+  }
 }
 
 TEST_F(SegmentRoundTripTest, LatestRevisionWinsAndAllRevisionsAreKept) {
