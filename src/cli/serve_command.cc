@@ -67,6 +67,7 @@ void RaiseOpenFileLimit() {
 std::unique_ptr<engine::ReadingsEngine> OpenEngine(const config::Config& config) {
   engine::EngineOptions options;
   options.head_budget_bytes = config.storage.head_memory_bytes;
+  options.retention_days = config.storage.retention_days;
   engine::OpenReport report;
   auto opened = engine::ReadingsEngine::Open(
       FileSystem::Posix(), JoinPath(config.storage.data_dir, "engine"), options, &report);

@@ -190,6 +190,12 @@ Status TEST_FaultFileSystem::Rename(const std::string& from, const std::string& 
   return Status::Ok();
 }
 
+Status TEST_FaultFileSystem::RemoveDir(const std::string& dir) {
+  std::lock_guard lock(mu_);
+  METRIFY_RETURN_IF_ERROR(CheckUp("rmdir", dir));
+  return base_.RemoveDir(dir);
+}
+
 Status TEST_FaultFileSystem::Remove(const std::string& path) {
   std::lock_guard lock(mu_);
   METRIFY_RETURN_IF_ERROR(CheckUp("unlink", path));

@@ -69,6 +69,7 @@ class TEST_FaultFileSystem final : public FileSystem {
   Status CreateDirs(const std::string& dir) override;
   Status Rename(const std::string& from, const std::string& to) override;
   Status Remove(const std::string& path) override;
+  Status RemoveDir(const std::string& dir) override;
   Status Truncate(const std::string& path, uint64_t size) override;
   Status SyncDir(const std::string& dir) override;
   Result<uint64_t> FileSize(const std::string& path) override;

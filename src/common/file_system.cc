@@ -210,6 +210,11 @@ class PosixFileSystem final : public FileSystem {
     return Status::Ok();
   }
 
+  Status RemoveDir(const std::string& dir) override {
+    if (::rmdir(dir.c_str()) < 0) return PosixError("rmdir", dir, errno);
+    return Status::Ok();
+  }
+
   // Syncs before returning: recovery truncates a torn WAL tail and then
   // appends after it, and must not see the old tail come back after a crash.
   Status Truncate(const std::string& path, uint64_t size) override {

@@ -92,6 +92,8 @@ class FileSystem {
 
   // Removes a file. Durable after SyncDir.
   virtual Status Remove(const std::string& path) = 0;
+  // Removes an empty directory. Durable after SyncDir of its parent.
+  virtual Status RemoveDir(const std::string& dir) = 0;
 
   // Cuts `path` to `size` bytes and syncs it: durable on return.
   virtual Status Truncate(const std::string& path, uint64_t size) = 0;

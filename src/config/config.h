@@ -43,6 +43,7 @@ struct ServerConfig {
 struct StorageConfig {
   std::string data_dir;
   uint64_t head_memory_bytes = 0;  // the readings engine's head budget
+  int retention_days = 0;          // 0 = keep everything
 };
 
 struct IngestConfig {

@@ -88,6 +88,11 @@ const KeyDef kKeys[] = {
      .description = "Memory for readings not yet in segment files; the oldest day is flushed "
                     "above it, and ingest answers 503 at twice it.",
      .store = &Store<&Config::storage, &StorageConfig::head_memory_bytes>},
+    {.name = "storage.retention_days", .type = KeyType::kInt, .defaults = Same("0"), .min = 0,
+     .max = 36500,
+     .description = "Days of readings, grid status and observations kept (UTC days back from "
+                    "today); older days are deleted whole and refused at ingest. 0 keeps all.",
+     .store = &Store<&Config::storage, &StorageConfig::retention_days>},
     {.name = "ingest.auto_register", .type = KeyType::kBool, .defaults = Same("false"),
      .description = "Register unknown meters and grid operators on first data (id only, "
                     "defaults elsewhere) instead of rejecting their items. Weather stations "

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/time.h"
 #include "parse/field_table.h"
 #include "parse/rejections.h"
 
@@ -48,8 +49,19 @@ Result<IngestOutcome> IngestService::Ingest(model::SeriesKind kind, std::string*
   // Batches usually carry runs of one entity: remember the last lookup.
   const std::string* last_id = nullptr;
   std::optional<uint32_t> last_key;
+  const int32_t cutoff = engine_.RetentionCutoffDay();
   for (size_t i = 0; i < batch.samples.size(); ++i) {
     const model::Sample& s = batch.samples[i];
+    if (engine::PartitionOf(s.timestamp_ms) < cutoff) {
+      outcome.errors.push_back(
+          {.index = batch.item_of_sample[i],
+           .line = 0,
+           .field = "timestamp",
+           .code = std::string(parse::reject::kBeyondRetention),
+           .message = "timestamp " + FormatRfc3339(s.timestamp_ms) +
+                      " is older than the retention window (storage.retention_days)"});
+      continue;
+    }
     if (last_id == nullptr || *last_id != s.entity_id) {
       METRIFY_ASSIGN_OR_RETURN(last_key, Resolve(kind, s.entity_id, &outcome));
       last_id = &s.entity_id;

@@ -38,5 +38,8 @@ inline constexpr std::string_view kDuplicateField = "duplicate_field";
 // The item names a meter, grid operator or weather station that is not
 // registered (and ingest.auto_register is off, or cannot register it).
 inline constexpr std::string_view kUnknownEntity = "unknown_entity";
+// Older than the retention window (storage.retention_days): it would be
+// deleted at once, so it is refused instead of silently dropped.
+inline constexpr std::string_view kBeyondRetention = "beyond_retention";
 
 }  // namespace metrify::parse::reject

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "support/api_fixture.h"
 
 namespace metrify::test {
@@ -224,6 +226,30 @@ TEST(SeriesRestart, AGracefulStopFlushesToSegmentsAndTheDataIsBackAfterStart) {
                   .body);
   ASSERT_EQ(day.Int("/count"), 1) << day.text();
   EXPECT_EQ(day.Number("/readings/0/energy_kwh"), 0.4);
+}
+
+class RetentionTest : public ServerTest {
+ public:
+  static void SetUpTestSuite() {
+    StartServer({.env = {{"METRIFY_STORAGE_RETENTION_DAYS", "30"}}, .args = {}});
+  }
+};
+
+TEST_F(RetentionTest, ReadingsOlderThanTheWindowAreRefusedByName) {
+  ASSERT_EQ(Post(kMeters, R"({"id":"RET-1"})").status, 201);
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const std::string body =
+      "[{\"meter_id\":\"RET-1\",\"timestamp\":\"2020-01-01T00:15:00Z\","
+      "\"energy_kwh\":1},{\"meter_id\":\"RET-1\",\"timestamp\":" +
+      std::to_string(now - now % 900000) + ",\"energy_kwh\":1}]";
+  TestResponse r = Post(kReadings, body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  JsonDoc outcome(r.body);
+  EXPECT_EQ(outcome.Int("/accepted"), 1);
+  EXPECT_EQ(outcome.String("/errors/0/code"), "beyond_retention");
+  EXPECT_EQ(outcome.Int("/errors/0/index"), 0);
 }
 
 class AutoRegisterTest : public ServerTest {

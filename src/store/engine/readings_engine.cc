@@ -93,11 +93,12 @@ Status ReadingsEngine::Replay(OpenReport* report) {
     METRIFY_RETURN_IF_ERROR(wal::DecodeSampleBatch(payload, &kind, &samples));
     // A partition's segments hold its records from WAL files below its
     // watermark: replaying those again would count retries as revisions.
+    // Samples beyond retention were (or will be) dropped: not replayed.
     fresh.clear();
+    const int32_t cutoff = RetentionCutoffDay();
     for (const wal::WalSample& s : samples) {
-      if (file_sequence >= catalog_->Watermark(kind, PartitionOf(s.timestamp_ms))) {
-        fresh.push_back(s);
-      }
+      const int32_t day = PartitionOf(s.timestamp_ms);
+      if (day >= cutoff && file_sequence >= catalog_->Watermark(kind, day)) fresh.push_back(s);
     }
     report->samples_skipped += samples.size() - fresh.size();
     report->samples_replayed += fresh.size();
@@ -383,6 +384,7 @@ void ReadingsEngine::FlusherLoop() {
     lock.unlock();
     Status s = FlushDue();
     if (s.ok()) s = Compact();
+    if (s.ok()) s = DropExpired().status();
     if (!s.ok()) {
       obs::LogError("flush or compaction failed", {{"error", s.message()}});
       std::this_thread::sleep_for(std::chrono::seconds(1));  // do not spin on a full disk

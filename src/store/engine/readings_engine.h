@@ -59,6 +59,9 @@ struct EngineOptions {
   // Run the flush policy on a background thread. Tests turn it off and call
   // FlushDue / FlushAll themselves.
   bool background_flush = true;
+  // Days of data kept, counted back from today (UTC); older partitions are
+  // deleted whole by DropExpired (the flusher runs it). 0 keeps everything.
+  int retention_days = 0;
   wal::WalWriterOptions wal;
   segment::SegmentWriterOptions segment;
 };
@@ -151,6 +154,13 @@ class ReadingsEngine {
   // copies every segment and copies the WAL written since. Implemented in
   // backup.cc. Errors: InvalidArgument (dir not empty), IOError.
   Result<BackupReport> Backup(const std::string& dir);
+
+  // Deletes every partition (all kinds) older than the retention window,
+  // in segments and in the head. Implemented in retention.cc. Returns how
+  // many partitions went. Errors: IOError (what was deleted stays deleted).
+  Result<size_t> DropExpired();
+  // The first UTC day inside the retention window; INT32_MIN without one.
+  int32_t RetentionCutoffDay() const;
 
   EngineStats stats() const;
   const std::string& root() const { return root_; }

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <thread>
 
+#include "common/time.h"
+#include "store/engine/segment/segment_files.h"
 #include "store/engine/wal/wal_test_support.h"
 
 namespace metrify::engine {
@@ -203,6 +205,33 @@ TEST_F(EngineTest, CompactionMergesADaysSegmentsAndKeepsRawAndLatestRevisions) {
   EXPECT_DOUBLE_EQ(Read(*e, 2, kJan15, kJan15 + kDay)[1].values[0], 2.002);
   EXPECT_EQ(Read(*e, 2, kJan15, kJan15 + kDay)[1].revision, 4);
   EXPECT_EQ(Read(*e, 3, kJan15, kJan15 + kDay).size(), 96u);
+}
+
+TEST_F(EngineTest, RetentionDropsWholeOldPartitionsAndDoesNotReplayThem) {
+  const int64_t today = (NowMillis() / kDay) * kDay;
+  EngineOptions options = TestOptions();
+  options.retention_days = 3;  // today and the two days before
+  {
+    auto e = Open(options);
+    EXPECT_EQ(e->RetentionCutoffDay(), PartitionOf(today) - 2);
+    ASSERT_TRUE(e->Append(kReading, Day(today - 10 * kDay, 2)).has_value());
+    ASSERT_TRUE(e->Append(kReading, Day(today - 5 * kDay, 2)).has_value());
+    ASSERT_TRUE(e->FlushAll().ok());
+    ASSERT_TRUE(e->Append(kReading, Day(today - 4 * kDay, 2)).has_value());  // still in the head
+    ASSERT_TRUE(e->Append(kReading, Day(today - 2 * kDay, 2)).has_value());
+    auto dropped = e->DropExpired();
+    ASSERT_TRUE(dropped.has_value()) << dropped.status().message();
+    EXPECT_EQ(*dropped, 3u);
+    EXPECT_TRUE(Read(*e, 1, today - 11 * kDay, today - 3 * kDay).empty());
+    EXPECT_EQ(Read(*e, 1, today - 2 * kDay, today).size(), 96u);
+    EXPECT_FALSE(std::filesystem::exists(
+        segment::PartitionDir(dir_.path(), kReading, PartitionOf(today - 10 * kDay))));
+  }  // no Close: the WAL still holds the old days
+  OpenReport report;
+  auto e = Open(options, &report);
+  EXPECT_TRUE(Read(*e, 1, today - 11 * kDay, today - 3 * kDay).empty())
+      << "expired days are not replayed from the WAL";
+  EXPECT_EQ(Read(*e, 1, today - 2 * kDay, today).size(), 96u);
 }
 
 TEST_F(EngineTest, ReplaySkipsRecordsAlreadyInSegments) {

@@ -194,6 +194,15 @@ void SegmentCatalog::Replace(uint32_t seq, std::shared_ptr<const segment::Segmen
   partition.segments.emplace_back(seq, std::move(reader));
 }
 
+SegmentCatalog::Segments SegmentCatalog::Remove(model::SeriesKind kind, int32_t day) {
+  std::unique_lock lock(mu_);
+  auto found = partitions_.find({kind, day});
+  if (found == partitions_.end()) return {};
+  Segments segments = std::move(found->second.segments);
+  partitions_.erase(found);
+  return segments;
+}
+
 std::vector<int32_t> SegmentCatalog::Days(model::SeriesKind kind) const {
   std::shared_lock lock(mu_);
   std::vector<int32_t> days;

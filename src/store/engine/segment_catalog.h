@@ -69,6 +69,10 @@ class SegmentCatalog {
   // merged the others into it. Their files are the caller's to delete.
   void Replace(uint32_t seq, std::shared_ptr<const segment::SegmentReader> reader);
 
+  // Forgets the partition and returns its segments (their files are the
+  // caller's to delete).
+  Segments Remove(model::SeriesKind kind, int32_t day);
+
   // Days of `kind` that have segments, ascending.
   std::vector<int32_t> Days(model::SeriesKind kind) const;
   // Segment files and their bytes.
