@@ -3,6 +3,7 @@
 #include <cmath>
 #include <exception>
 
+#include "api/admin_routes.h"
 #include "api/assets.h"
 #include "api/entity_routes.h"
 #include "api/responses.h"
@@ -30,6 +31,7 @@ Api::Api(registry::Registry& registry, HealthChecker& health, obs::MetricsRegist
   AddIngestRoutes(router_, series_);
   AddSeriesQueryRoutes(router_, series_);
   AddFleetRoutes(router_, series_);
+  AddAdminRoutes(router_, registry_, series_.engine);
 }
 
 namespace {

@@ -20,6 +20,7 @@ int RunCli(int argc, char** argv) {
   AddIngestCommand(app);
   AddQueryCommand(app);
   AddConfigCommand(app);
+  AddBackupCommands(app);
   AddBenchCommand(app);
   AddVersionCommand(app);
   try {

@@ -22,6 +22,7 @@ void AddEntityCommands(CLI::App& app);
 void AddIngestCommand(CLI::App& app);
 void AddQueryCommand(CLI::App& app);
 void AddBenchCommand(CLI::App& app);
+void AddBackupCommands(CLI::App& app);  // backup and restore
 
 // Prints "metrify: <message>" to stderr and ends the command with `code`.
 [[noreturn]] void Fail(ExitCode code, const std::string& message);

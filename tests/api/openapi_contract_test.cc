@@ -380,8 +380,8 @@ class ApiFixture : public ::testing::Test {
     health_ = std::make_unique<api::HealthChecker>(*store_, dir_.path() + "/data");
     engine::EngineOptions options;
     options.background_flush = false;
-    auto engine = engine::ReadingsEngine::Open(FileSystem::Posix(), dir_.path() + "/engine",
-                                               options);
+    auto engine =
+        engine::ReadingsEngine::Open(FileSystem::Posix(), dir_.path() + "/engine", options);
     ASSERT_TRUE(engine.has_value()) << engine.error().ToString();
     engine_ = std::move(engine).value();
     keys_ = std::make_unique<ingest::EntityKeys>(*store_);

@@ -53,6 +53,64 @@ Result<std::string> SqliteRegistry::NearestWeatherStation(double latitude, doubl
   return nearest;
 }
 
+Status SqliteRegistry::BackupTo(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) || ec) {
+    return Status::InvalidArgument(fmt::format("registry backup {} exists already", path));
+  }
+  // Closes both connections however the copy ends.
+  struct Connections {
+    sqlite3* source = nullptr;
+    sqlite3* target = nullptr;
+    ~Connections() {
+      sqlite3_close_v2(source);
+      sqlite3_close_v2(target);
+    }
+  } c;
+  int rc = sqlite3_open_v2(db_->path().c_str(), &c.source, SQLITE_OPEN_READONLY, nullptr);
+  if (rc != SQLITE_OK) {
+    return SqliteStatus(c.source, rc, "registry backup: cannot open " + db_->path());
+  }
+  rc =
+      sqlite3_open_v2(path.c_str(), &c.target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  Status status;
+  if (rc != SQLITE_OK) {
+    status = SqliteStatus(c.target, rc, "registry backup: cannot create " + path);
+  } else {
+    sqlite3_busy_timeout(c.source, 5000);
+    sqlite3_busy_timeout(c.target, 5000);
+    rc = sqlite3_exec(c.target, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr);
+    sqlite3_backup* backup =
+        rc == SQLITE_OK ? sqlite3_backup_init(c.target, "main", c.source, "main") : nullptr;
+    if (backup == nullptr) {
+      status = SqliteStatus(c.target, sqlite3_errcode(c.target), "registry backup: cannot start");
+    } else {
+      // -1: all pages in one step, so one read transaction sees one state.
+      // Busy only while the source cannot take a read lock at all (WAL
+      // recovery after a crash, say): wait and try again.
+      for (int attempt = 0;; ++attempt) {
+        rc = sqlite3_backup_step(backup, -1);
+        if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || attempt == 100) break;
+        sqlite3_sleep(50);
+      }
+      const int finished = sqlite3_backup_finish(backup);
+      if (rc != SQLITE_DONE) {
+        status = Status::IOError(
+            fmt::format("registry backup into {} failed: {}", path, sqlite3_errstr(rc)));
+      } else if (finished != SQLITE_OK) {
+        status = SqliteStatus(c.target, finished, "registry backup into " + path + " failed");
+      }
+    }
+  }
+  if (!status.ok()) {
+    sqlite3_close_v2(c.target);
+    c.target = nullptr;
+    std::filesystem::remove(path, ec);
+    std::filesystem::remove(path + "-journal", ec);
+  }
+  return status;
+}
+
 Status SqliteRegistry::Ping() {
   std::lock_guard lock(mu_);
   METRIFY_ASSIGN_OR_RETURN(SqliteStatement stmt,

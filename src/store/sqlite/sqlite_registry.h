@@ -27,6 +27,17 @@ class SqliteRegistry : public RegistryStore {
   Status Ping() override;
   int SchemaVersion() const override { return schema_version_; }
 
+  // Writes a consistent copy of the database to `path`, a file that must not
+  // exist, with SQLite's online backup API while writes go on: a separate
+  // read-only connection copies every page in one step, inside one read
+  // transaction, so the copy is the database as of that transaction's start
+  // (WAL mode lets writers commit meanwhile). The copy is synced; syncing
+  // its directory is the caller's. Errors: InvalidArgument (path exists),
+  // IOError (a partial copy is removed).
+  Status BackupTo(const std::string& path);
+  // The database file, data_dir/registry.db.
+  const std::string& path() const { return db_->path(); }
+
  private:
   SqliteRegistry(std::unique_ptr<SqliteDb> db, int schema_version);
 
