@@ -144,6 +144,65 @@ Result<std::unordered_map<std::string, std::string>> GroupOfMeters(registry::Reg
   return groups;
 }
 
+// Energy of many meters added up per bucket.
+struct Group {
+  size_t meters = 0;
+  std::vector<query::BucketValue> buckets;
+
+  void Add(const std::vector<query::BucketValue>& meter) {
+    ++meters;
+    if (buckets.empty()) {
+      buckets = meter;
+      return;
+    }
+    for (size_t i = 0; i < meter.size(); ++i)
+      query::AddInto(buckets[i], meter[i], query::Agg::kSum);
+  }
+};
+
+// One meter's energy per bucket; the vectors are reused from meter to meter.
+struct MeterBuckets {
+  std::vector<engine::HeadSample> samples;
+  std::vector<query::Point> points;
+  std::vector<query::BucketValue> buckets;
+
+  Status Compute(const engine::ReadingsEngine& engine, uint32_t key,
+                 const std::vector<int64_t>& edges, uint16_t fields) {
+    samples.clear();
+    // A reading stamped at a bucket's end belongs to it: one more millisecond.
+    METRIFY_RETURN_IF_ERROR(engine.ReadLatest(engine::SeriesKey{kReading, key}, edges.front(),
+                                              edges.back() + 1, &samples, fields));
+    points.clear();
+    for (const engine::HeadSample& s : samples) points.push_back(ToPoint(s));
+    buckets = query::Aggregate(points, edges, query::Agg::kSum, fields);
+    return Status::Ok();
+  }
+};
+
+void WriteGroup(JsonWriter& w, std::string_view name, size_t meters,
+                const std::vector<query::BucketValue>& buckets) {
+  static const int energy = *model::SeriesFieldIndex(kReading, "energy_kwh");
+  w.BeginObject();
+  if (name.empty()) {
+    w.Key("group").Null();  // meters without an operator, city...
+  } else {
+    w.Key("group").String(name);
+  }
+  w.Key("meters").Int(static_cast<int64_t>(meters));
+  w.Key("buckets").BeginArray();
+  for (const query::BucketValue& b : buckets) {
+    Rfc3339Buffer start, end;
+    w.BeginObject();
+    w.Key("start").String(FormatRfc3339(b.start_ms, start));
+    w.Key("end").String(FormatRfc3339(b.end_ms, end));
+    w.Key("count").Int(b.count);
+    w.Key("expected").Int(b.expected);
+    w.Key("energy_kwh").Number(RoundForDisplay(b.values[energy]));
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+}
+
 HttpResponse Consumption(SeriesBackend& backend, HttpRequest& request) {
   const auto group_by = request.QueryParam("group_by").value_or("none");
   if (group_by != "none" && group_by != "operator" && group_by != "city" && group_by != "segment" &&
@@ -170,33 +229,8 @@ HttpResponse Consumption(SeriesBackend& backend, HttpRequest& request) {
       GroupOfMeters(backend.registry, group_by);
   if (!group_of) return ErrorFromStatus(group_of.error());
 
-  struct Group {
-    size_t meters = 0;
-    std::vector<query::BucketValue> buckets;
-  };
-  std::map<std::string, Group> groups;
-  std::vector<engine::HeadSample> samples;
-  for (const auto& [id, key] : set->meters()) {
-    samples.clear();
-    Status read = backend.engine.ReadLatest(engine::SeriesKey{kReading, key}, edges->front(),
-                                            edges->back() + 1, &samples, params->fields);
-    if (!read.ok()) return ErrorFromStatus(read);
-    const std::vector<query::Point> points = ToPoints(samples);
-    std::vector<query::BucketValue> buckets =
-        query::Aggregate(points, *edges, query::Agg::kSum, params->fields);
-    std::string name = group_by == "meter" ? id : group_by == "none" ? std::string() : "";
-    if (auto found = group_of->find(id); found != group_of->end()) name = found->second;
-    Group& group = groups[name];
-    ++group.meters;
-    if (group.buckets.empty()) {
-      group.buckets = std::move(buckets);
-      continue;
-    }
-    for (size_t i = 0; i < buckets.size(); ++i) {
-      query::AddInto(group.buckets[i], buckets[i], query::Agg::kSum);
-    }
-  }
   JsonWriter w;
+  w.Reserve(set->meters().size() * 160);  // group_by=meter: about one group's bytes each
   w.BeginObject();
   w.Key("start").String(FormatRfc3339(params->start_ms));
   w.Key("end").String(FormatRfc3339(params->end_ms));
@@ -204,27 +238,21 @@ HttpResponse Consumption(SeriesBackend& backend, HttpRequest& request) {
   w.Key("tz").String(params->tz_name);
   w.Key("group_by").String(group_by);
   w.Key("groups").BeginArray();
-  const int energy = *model::SeriesFieldIndex(kReading, "energy_kwh");
-  for (const auto& [name, group] : groups) {
-    w.BeginObject();
-    if (name.empty()) {
-      w.Key("group").Null();  // meters without an operator, city...
-    } else {
-      w.Key("group").String(name);
+  // Per meter, groups stream out in id order as they are computed; other
+  // groupings add meters up first.
+  std::map<std::string, Group> groups;
+  MeterBuckets scratch;
+  for (const auto& [id, key] : set->meters()) {
+    Status read = scratch.Compute(backend.engine, key, *edges, params->fields);
+    if (!read.ok()) return ErrorFromStatus(read);
+    if (group_by == "meter") {
+      WriteGroup(w, id, 1, scratch.buckets);
+      continue;
     }
-    w.Key("meters").Int(static_cast<int64_t>(group.meters));
-    w.Key("buckets").BeginArray();
-    for (const query::BucketValue& b : group.buckets) {
-      w.BeginObject();
-      w.Key("start").String(FormatRfc3339(b.start_ms));
-      w.Key("end").String(FormatRfc3339(b.end_ms));
-      w.Key("count").Int(b.count);
-      w.Key("expected").Int(b.expected);
-      w.Key("energy_kwh").Number(RoundForDisplay(b.values[energy]));
-      w.EndObject();
-    }
-    w.EndArray().EndObject();
+    auto found = group_of->find(id);
+    groups[found == group_of->end() ? std::string() : found->second].Add(scratch.buckets);
   }
+  for (const auto& [name, group] : groups) WriteGroup(w, name, group.meters, group.buckets);
   w.EndArray().EndObject();
   return JsonResponse(200, w.Take());
 }

@@ -227,19 +227,24 @@ Status SegmentReader::Read(uint32_t entity_key, int64_t start_ms, int64_t end_ms
                            uint16_t fields, std::vector<HeadSample>* out) const {
   const SeriesEntry* e = Find(entity_key);
   if (e == nullptr) return Status::Ok();
-  std::vector<HeadSample> result, rows;
+  // Rows go straight into *out; on an error it is cut back to its size on
+  // entry, so the caller sees no samples of this call.
+  const size_t before = out->size();
+  thread_local std::vector<HeadSample> rows;
   for (const BlockGroup& g : e->groups) {
     if (g.max_ts < start_ms || g.min_ts >= end_ms) continue;  // skipped unread
-    METRIFY_RETURN_IF_ERROR(ReadGroup(g, &rows, fields));
+    if (Status s = ReadGroup(g, &rows, fields); !s.ok()) {
+      out->resize(before);
+      return s;
+    }
     for (size_t i = 0; i < rows.size(); ++i) {
       const HeadSample& h = rows[i];
       if (h.timestamp_ms < start_ms || h.timestamp_ms >= end_ms) continue;
       const bool superseded = i + 1 < rows.size() && rows[i + 1].timestamp_ms == h.timestamp_ms;
       if (latest_only && superseded) continue;
-      result.push_back(h);
+      out->push_back(h);
     }
   }
-  out->insert(out->end(), result.begin(), result.end());
   return Status::Ok();
 }
 
