@@ -249,6 +249,35 @@ TEST_F(SeriesQueryTest, LatestNamesMetersWithoutReadingsAndUnknownOnes) {
   EXPECT_EQ(latest.String("/unknown/0"), "LAT-X");
 }
 
+// Enough meters that the rollup splits them over threads and chunks.
+TEST_F(SeriesQueryTest, ConsumptionOfManyMetersCountsEveryMeterOnce) {
+  constexpr int kMany = 5000;
+  std::string csv = "id,city\n", readings;
+  for (int i = 0; i < kMany; ++i) {
+    csv += "MANY-" + std::to_string(i) + ",Manytown\n";
+    readings += "{\"meter_id\":\"MANY-" + std::to_string(i) + "\",\"timestamp\":" +
+                std::to_string(Utc("2032-01-10T12:00")) + ",\"energy_kwh\":" +
+                std::to_string(i % 7) + "}\n";
+  }
+  ASSERT_EQ(Post(std::string(kMeters) + "/import", csv, "text/csv").status, 200);
+  Ingest(readings);
+  JsonDoc c(Get("/api/v1/analytics/consumption?start=2032-01-10T00:00:00Z"
+                "&end=2032-01-11T00:00:00Z&tz=UTC&group_by=city")
+                .body);
+  int64_t want_kwh = 0;
+  for (int i = 0; i < kMany; ++i) want_kwh += i % 7;
+  bool found = false;
+  for (size_t i = 0; i < c.Size("/groups"); ++i) {
+    const std::string g = "/groups/" + std::to_string(i);
+    if (c.IsNull(g + "/group") || c.String(g + "/group") != "Manytown") continue;
+    found = true;
+    EXPECT_EQ(c.Int(g + "/meters"), kMany);
+    EXPECT_EQ(c.Int(g + "/buckets/0/count"), kMany);
+    EXPECT_DOUBLE_EQ(c.Number(g + "/buckets/0/energy_kwh"), static_cast<double>(want_kwh));
+  }
+  EXPECT_TRUE(found) << c.text().substr(0, 500);
+}
+
 TEST_F(SeriesQueryTest, ConsumptionSumsMetersPerGroupAndBucket) {
   ASSERT_EQ(Post(kOperators, R"({"id":"CONS-OP","name":"Op","type":"DSO"})").status, 201);
   Meter("CONS-1", R"("grid_operator_id":"CONS-OP","city":"Consville")");
