@@ -46,6 +46,8 @@ std::string DescribeError(const http::ClientResponse& response) {
     for (auto detail : details) {
       std::string_view field, detail_message;
       if (detail["message"].get(detail_message)) continue;
+      // A single problem is the message itself (Status::InvalidFields): say it once.
+      if (details.size() == 1 && detail_message == message) continue;
       if (!detail["field"].get(field) && detail_message.find(field) == std::string_view::npos) {
         text += fmt::format("\n  {}: {}", field, detail_message);
       } else {
