@@ -12,6 +12,7 @@
 #include <fstream>
 #include <thread>
 
+#include "store/engine/engine_test_support.h"
 #include "store/engine/readings_engine.h"
 #include "store/engine/wal/wal_test_support.h"
 
@@ -21,36 +22,13 @@ namespace {
 using wal::WalSample;
 using wal::test_support::TempDir;
 
-constexpr int64_t kQuarter = 900'000;
-constexpr int64_t kDay = 86'400'000;
-constexpr int64_t kJan15 = 1736899200000;  // 2025-01-15T00:00:00Z
-constexpr auto kReading = model::SeriesKind::kReading;
-
-WalSample Reading(uint32_t meter, int64_t ts, double kwh) {
-  WalSample s;
-  s.entity_key = meter;
-  s.timestamp_ms = ts;
-  s.interval_s = 900;
-  s.present = 1;
-  s.values[0] = kwh;
-  return s;
-}
+using namespace test_support;
 
 std::vector<WalSample> Day(int64_t day_start, uint32_t meters) {
-  std::vector<WalSample> out;
-  for (int slot = 0; slot < 96; ++slot) {
-    for (uint32_t m = 1; m <= meters; ++m) {
-      out.push_back(Reading(m, day_start + slot * kQuarter, m + (slot + 1) / 1024.0));
-    }
-  }
-  return out;
+  return test_support::Day(day_start, meters, 0, 1024);  // values exact in binary
 }
 
-EngineOptions TestOptions() {
-  EngineOptions o;
-  o.background_flush = false;
-  return o;
-}
+EngineOptions TestOptions() { return ManualFlushOptions(); }
 
 // Every stored sample of meters 1..meters in [start, end), for comparing.
 std::vector<std::tuple<uint32_t, int64_t, double, uint16_t>> Dump(const ReadingsEngine& e,

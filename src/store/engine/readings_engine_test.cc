@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/time.h"
+#include "store/engine/engine_test_support.h"
 #include "store/engine/segment/segment_files.h"
 #include "store/engine/wal/wal_test_support.h"
 
@@ -17,39 +18,9 @@ namespace {
 using wal::WalSample;
 using wal::test_support::TempDir;
 
-constexpr int64_t kQuarter = 900'000;
-constexpr int64_t kDay = 86'400'000;
-constexpr int64_t kJan15 = 1736899200000;  // 2025-01-15T00:00:00Z
-constexpr auto kReading = model::SeriesKind::kReading;
+using namespace test_support;
 
-WalSample Reading(uint32_t meter, int64_t ts, double kwh) {
-  WalSample s;
-  s.entity_key = meter;
-  s.timestamp_ms = ts;
-  s.interval_s = 900;
-  s.present = 1;
-  s.values[0] = kwh;
-  return s;
-}
-
-// One UTC day of quarter-hour readings of `meters` meters (00:00 to 23:45,
-// so all in the day's partition), the value derived from meter and slot so
-// reads can be checked.
-std::vector<WalSample> Day(int64_t day_start, uint32_t meters, double offset = 0) {
-  std::vector<WalSample> out;
-  for (int slot = 0; slot < 96; ++slot) {
-    for (uint32_t m = 1; m <= meters; ++m) {
-      out.push_back(Reading(m, day_start + slot * kQuarter, m + (slot + 1) / 1000.0 + offset));
-    }
-  }
-  return out;
-}
-
-EngineOptions TestOptions() {
-  EngineOptions o;
-  o.background_flush = false;
-  return o;
-}
+EngineOptions TestOptions() { return ManualFlushOptions(); }
 
 class EngineTest : public ::testing::Test {
  protected:
