@@ -223,7 +223,13 @@ Status ReadingsEngine::ReadLatest(SeriesKey key, int64_t start_ms, int64_t end_m
     if (merged.size() > before_head) ++sources;
     // Flushing partitions hold every revision; the head and the catalog only
     // the latest. One source alone is already ordered and deduplicated.
-    if (sources > 1 || !flushing_.empty()) KeepLatestRevisions(&merged);
+    // The sources usually hold disjoint, ascending days (segments before the
+    // head): then the concatenation is already in order, one per timestamp.
+    const bool ordered = std::adjacent_find(merged.begin(), merged.end(),
+                                            [](const HeadSample& a, const HeadSample& b) {
+                                              return a.timestamp_ms >= b.timestamp_ms;
+                                            }) == merged.end();
+    if ((sources > 1 || !flushing_.empty()) && !ordered) KeepLatestRevisions(&merged);
   }
   for (HeadSample& s : merged) s.present &= fields;
   out->insert(out->end(), merged.begin(), merged.end());
