@@ -130,6 +130,24 @@ class ReadingsEngine {
   // those columns.
   Status ReadLatest(SeriesKey key, int64_t start_ms, int64_t end_ms, std::vector<HeadSample>* out,
                     uint16_t fields = segment::SegmentReader::kAllFields) const;
+  // Count and sum of one field of interval readings per bucket: bucket i
+  // takes the samples with edges[i] < timestamp <= edges[i+1] (a reading is
+  // stamped at the end of its interval). `interval_s` is the interval every
+  // sample has.
+  struct FieldBuckets {
+    std::vector<uint32_t> samples;  // per bucket, whether or not they carry the field
+    std::vector<uint32_t> values;   // per bucket, samples carrying the field
+    std::vector<double> sums;
+    int32_t interval_s = 0;  // 0 when the range holds no sample at all
+  };
+  // Fills *out from the segments' block statistics and the head, decoding
+  // nothing, and returns true; returns false (out unspecified) when some
+  // block would have to be decoded: revised, a varying present mask or
+  // interval, a block across an inner bucket edge, overlapping segments, a
+  // flush in progress, instants. Implemented in stats_sum.cc.
+  bool SumFromStats(SeriesKey key, std::span<const int64_t> edges, int field,
+                    FieldBuckets* out) const;
+
   // The newest sample of `key`, or nullopt when it has none.
   std::optional<HeadSample> Latest(SeriesKey key) const { return latest_.Get(key); }
 

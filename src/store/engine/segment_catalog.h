@@ -73,6 +73,10 @@ class SegmentCatalog {
   // caller's to delete).
   Segments Remove(model::SeriesKind kind, int32_t day);
 
+  // The readers of the partitions overlapping [start_ms, end_ms), oldest first.
+  using Readers = std::vector<std::shared_ptr<const segment::SegmentReader>>;
+  Readers ReadersFor(model::SeriesKind kind, int64_t start_ms, int64_t end_ms) const;
+
   // Days of `kind` that have segments, ascending.
   std::vector<int32_t> Days(model::SeriesKind kind) const;
   // Segment files and their bytes.
@@ -85,12 +89,9 @@ class SegmentCatalog {
     Segments segments;  // ascending by number
   };
   using PartitionId = std::pair<model::SeriesKind, int32_t>;
-  using Readers = std::vector<std::shared_ptr<const segment::SegmentReader>>;
 
   SegmentCatalog(FileSystem* fs, std::string root) : fs_(fs), root_(std::move(root)) {}
   Status LoadKind(model::SeriesKind kind);
-  // The readers of the partitions overlapping [start_ms, end_ms), oldest first.
-  Readers ReadersFor(model::SeriesKind kind, int64_t start_ms, int64_t end_ms) const;
 
   FileSystem* const fs_;
   const std::string root_;
