@@ -33,8 +33,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "common/json_writer.h"
 #include "bench/realistic_readings.h"
+#include "common/json_writer.h"
 #include "store/engine/codec/block.h"
 #include "store/engine/codec/compression.h"
 #include "store/engine/codec/timestamp_codec.h"

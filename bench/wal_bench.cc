@@ -29,8 +29,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/json_writer.h"
 #include "bench/realistic_readings.h"
+#include "common/json_writer.h"
 #include "store/engine/wal/sample_batch.h"
 #include "store/engine/wal/wal_format.h"
 #include "store/engine/wal/wal_writer.h"

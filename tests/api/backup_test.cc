@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "support/api_fixture.h"
+#include "support/fleet_batches.h"
 
 namespace metrify::test {
 namespace {
@@ -23,33 +24,13 @@ namespace {
 using ::testing::HasSubstr;
 
 constexpr int kWriters = 2;
+const FleetBatches kFleet{.prefix = "BK", .meters_per_writer = 5, .slots_per_batch = 20};
 constexpr int kMetersPerWriter = 5;
-constexpr int kSlotsPerBatch = 20;           // 5 meters x 20 quarter hours = 100 readings
-constexpr int64_t kStartMs = 1736899200000;  // 2025-01-15T00:00:00Z
-constexpr int64_t kQuarterMs = 900'000;
+constexpr int kSlotsPerBatch = 20;  // 5 meters x 20 quarter hours = 100 readings
 
-std::string MeterId(int writer, int m) {
-  return "BK-" + std::to_string(writer) + "-" + std::to_string(m);
-}
-
-int64_t SlotTime(int batch, int slot) {
-  return kStartMs + (int64_t{batch} * kSlotsPerBatch + slot + 1) * kQuarterMs;
-}
-
-// Distinct per meter and slot, exact in binary.
-double Value(int m, int batch, int slot) { return m + (batch * kSlotsPerBatch + slot) / 1024.0; }
-
-std::string Batch(int writer, int batch) {
-  std::string body;
-  for (int slot = 0; slot < kSlotsPerBatch; ++slot) {
-    for (int m = 0; m < kMetersPerWriter; ++m) {
-      body += "{\"meter_id\":\"" + MeterId(writer, m) +
-              "\",\"timestamp\":" + std::to_string(SlotTime(batch, slot)) +
-              ",\"energy_kwh\":" + fmt::format("{}", Value(m, batch, slot)) + "}\n";
-    }
-  }
-  return body;
-}
+std::string MeterId(int writer, int m) { return kFleet.MeterId(writer, m); }
+double Value(int m, int batch, int slot) { return kFleet.Value(m, batch, slot); }
+std::string Batch(int writer, int batch) { return kFleet.Batch(writer, batch); }
 
 void RegisterMeters(uint16_t port) {
   TestHttpClient admin("127.0.0.1", port);
@@ -63,7 +44,7 @@ void RegisterMeters(uint16_t port) {
 // energy_kwh of one meter's readings, in timestamp order.
 std::vector<double> Readings(TestHttpClient& client, const std::string& meter) {
   TestResponse r = client.Get("/api/v1/smart-meters/" + meter +
-                              "/readings?start=2025-01-15T00:00:00Z&end=2026-01-01T00:00:00Z"
+                              "/readings?start=2025-01-15T00:00:00Z&end=2030-01-01T00:00:00Z"
                               "&fields=energy_kwh");
   EXPECT_EQ(r.status, 200) << r.body;
   std::vector<double> values;
@@ -96,7 +77,8 @@ TEST(Backup, ARestoredBackupTakenDuringIngestHasEveryReadingAcknowledgedBeforeIt
     writers.emplace_back([&, w] {
       TestHttpClient client("127.0.0.1", server.port());
       client.set_timeout(std::chrono::seconds(30));
-      for (int batch = 0; !stop; ++batch) {
+      // Bounded, so every reading lies inside the range the check reads.
+      for (int batch = 0; !stop && batch < kFleet.MaxBatches(); ++batch) {
         TestResponse r = client.Post("/api/v1/readings", Batch(w, batch), "application/x-ndjson");
         if (r.status == 503) {  // back-pressure: not stored, send it again
           --batch;

@@ -11,39 +11,19 @@
 #include <thread>
 
 #include "support/api_fixture.h"
+#include "support/fleet_batches.h"
 
 namespace metrify::test {
 namespace {
 
 constexpr int kWriters = 4;
+const FleetBatches kFleet{.prefix = "CR", .meters_per_writer = 10, .slots_per_batch = 50};
 constexpr int kMetersPerWriter = 10;
-constexpr int kSlotsPerBatch = 50;           // 10 meters x 50 quarter hours = 500 readings
-constexpr int kMaxBatches = 1500;            // 75,000 quarter hours: about 2.1 years from kStartMs
-constexpr int64_t kStartMs = 1736899200000;  // 2025-01-15T00:00:00Z
-constexpr int64_t kQuarterMs = 900'000;
+constexpr int kSlotsPerBatch = 50;  // 10 meters x 50 quarter hours = 500 readings
 
-std::string MeterId(int writer, int m) {
-  return "CR-" + std::to_string(writer) + "-" + std::to_string(m);
-}
-
-int64_t SlotTime(int batch, int slot) {
-  return kStartMs + (int64_t{batch} * kSlotsPerBatch + slot + 1) * kQuarterMs;
-}
-
-// The value a reading gets: distinct per meter and slot, exact in binary.
-double Value(int m, int batch, int slot) { return m + (batch * kSlotsPerBatch + slot) / 1024.0; }
-
-std::string Batch(int writer, int batch) {
-  std::string body;
-  for (int slot = 0; slot < kSlotsPerBatch; ++slot) {
-    for (int m = 0; m < kMetersPerWriter; ++m) {
-      body += "{\"meter_id\":\"" + MeterId(writer, m) +
-              "\",\"timestamp\":" + std::to_string(SlotTime(batch, slot)) +
-              ",\"energy_kwh\":" + fmt::format("{}", Value(m, batch, slot)) + "}\n";
-    }
-  }
-  return body;
-}
+std::string MeterId(int writer, int m) { return kFleet.MeterId(writer, m); }
+double Value(int m, int batch, int slot) { return kFleet.Value(m, batch, slot); }
+std::string Batch(int writer, int batch) { return kFleet.Batch(writer, batch); }
 
 struct WriterLog {
   int acknowledged = 0;    // batches 0..acknowledged-1 got 200
@@ -53,11 +33,9 @@ struct WriterLog {
 TEST(CrashRecovery, AcknowledgedReadingsSurviveSigkillAndNothingIsHalfVisible) {
   ServerProcess server({.env = {{"METRIFY_STORAGE_HEAD_MEMORY_BYTES", "1MiB"}}, .args = {}});
   TestHttpClient admin("127.0.0.1", server.port());
-  std::string csv = "id\n";
-  for (int w = 0; w < kWriters; ++w) {
-    for (int m = 0; m < kMetersPerWriter; ++m) csv += MeterId(w, m) + "\n";
-  }
-  ASSERT_EQ(admin.Post("/api/v1/smart-meters/import", csv, "text/csv").status, 200);
+  ASSERT_EQ(admin.Post("/api/v1/smart-meters/import", kFleet.RegistrationCsv(kWriters), "text/csv")
+                .status,
+            200);
 
   std::vector<WriterLog> logs(kWriters);
   std::atomic<bool> stop{false};
@@ -66,9 +44,9 @@ TEST(CrashRecovery, AcknowledgedReadingsSurviveSigkillAndNothingIsHalfVisible) {
     writers.emplace_back([&, w] {
       TestHttpClient client("127.0.0.1", server.port());
       client.set_timeout(std::chrono::seconds(10));
-      // At most kMaxBatches: the check below reads every reading back in one
-      // query, whose range must hold them all however fast the machine is.
-      for (int batch = 0; !stop && batch < kMaxBatches; ++batch) {
+      // Bounded: the check below reads every reading back in one query,
+      // whose range must hold them all however fast the machine is.
+      for (int batch = 0; !stop && batch < kFleet.MaxBatches(); ++batch) {
         logs[w].in_flight = true;
         try {
           TestResponse r = client.Post("/api/v1/readings", Batch(w, batch), "application/x-ndjson");

@@ -255,9 +255,9 @@ TEST_F(SeriesQueryTest, ConsumptionOfManyMetersCountsEveryMeterOnce) {
   std::string csv = "id,city\n", readings;
   for (int i = 0; i < kMany; ++i) {
     csv += "MANY-" + std::to_string(i) + ",Manytown\n";
-    readings += "{\"meter_id\":\"MANY-" + std::to_string(i) + "\",\"timestamp\":" +
-                std::to_string(Utc("2032-01-10T12:00")) + ",\"energy_kwh\":" +
-                std::to_string(i % 7) + "}\n";
+    readings += "{\"meter_id\":\"MANY-" + std::to_string(i) +
+                "\",\"timestamp\":" + std::to_string(Utc("2032-01-10T12:00")) +
+                ",\"energy_kwh\":" + std::to_string(i % 7) + "}\n";
   }
   ASSERT_EQ(Post(std::string(kMeters) + "/import", csv, "text/csv").status, 200);
   Ingest(readings);
