@@ -24,9 +24,10 @@ namespace {
 using ::testing::HasSubstr;
 
 constexpr int kWriters = 2;
-const FleetBatches kFleet{.prefix = "BK", .meters_per_writer = 5, .slots_per_batch = 20};
 constexpr int kMetersPerWriter = 5;
 constexpr int kSlotsPerBatch = 20;  // 5 meters x 20 quarter hours = 100 readings
+const FleetBatches kFleet{
+    .prefix = "BK", .meters_per_writer = kMetersPerWriter, .slots_per_batch = kSlotsPerBatch};
 
 std::string MeterId(int writer, int m) { return kFleet.MeterId(writer, m); }
 double Value(int m, int batch, int slot) { return kFleet.Value(m, batch, slot); }
@@ -34,11 +35,9 @@ std::string Batch(int writer, int batch) { return kFleet.Batch(writer, batch); }
 
 void RegisterMeters(uint16_t port) {
   TestHttpClient admin("127.0.0.1", port);
-  std::string csv = "id\n";
-  for (int w = 0; w < kWriters; ++w) {
-    for (int m = 0; m < kMetersPerWriter; ++m) csv += MeterId(w, m) + "\n";
-  }
-  ASSERT_EQ(admin.Post("/api/v1/smart-meters/import", csv, "text/csv").status, 200);
+  ASSERT_EQ(admin.Post("/api/v1/smart-meters/import", kFleet.RegistrationCsv(kWriters), "text/csv")
+                .status,
+            200);
 }
 
 // energy_kwh of one meter's readings, in timestamp order.

@@ -17,9 +17,10 @@ namespace metrify::test {
 namespace {
 
 constexpr int kWriters = 4;
-const FleetBatches kFleet{.prefix = "CR", .meters_per_writer = 10, .slots_per_batch = 50};
 constexpr int kMetersPerWriter = 10;
 constexpr int kSlotsPerBatch = 50;  // 10 meters x 50 quarter hours = 500 readings
+const FleetBatches kFleet{
+    .prefix = "CR", .meters_per_writer = kMetersPerWriter, .slots_per_batch = kSlotsPerBatch};
 
 std::string MeterId(int writer, int m) { return kFleet.MeterId(writer, m); }
 double Value(int m, int batch, int slot) { return kFleet.Value(m, batch, slot); }

@@ -102,7 +102,8 @@ Status ReadingsEngine::Replay(OpenReport* report) {
     }
     report->samples_skipped += samples.size() - fresh.size();
     report->samples_replayed += fresh.size();
-    return Apply(kind, fresh, file_sequence).status();
+    NoteWalDays(fresh, file_sequence);
+    return Apply(kind, fresh).status();
   };
   return wal::ReplayWal(fs_, JoinPath(root_, "wal"), apply, &report->replay);
 }
@@ -127,37 +128,49 @@ Result<AppendCounts> ReadingsEngine::Append(model::SeriesKind kind,
   Result<AppendCounts> counts = AppendCounts{};
   {
     AppendGate::Pass pass(gate_);
-    const uint64_t sequence = wal_->current_sequence();
-    {
-      std::lock_guard lock(wal_days_mu_);
-      for (const wal::WalSample& s : samples) {
-        wal_first_sequence_.try_emplace(PartitionOf(s.timestamp_ms), sequence);
-      }
-    }
+    NoteWalDays(samples, wal_->current_sequence());
     METRIFY_RETURN_IF_ERROR(wal_->Append(payload, wal::kSampleBatch));
-    counts = Apply(kind, samples, sequence);
+    counts = Apply(kind, samples);
   }
-  if (head_.memory_bytes() > options_.head_budget_bytes || !DueDays().empty()) {
-    flusher_wake_.notify_all();
-  }
+  // Memory pressure cannot wait; days that became complete are found by
+  // the flusher's next round (every second), not by scanning the head here.
+  if (head_.memory_bytes() > options_.head_budget_bytes) flusher_wake_.notify_all();
   return counts;
 }
 
+void ReadingsEngine::NoteWalDays(std::span<const wal::WalSample> samples, uint64_t sequence) {
+  std::lock_guard lock(wal_days_mu_);
+  int32_t last_day = INT32_MIN;
+  for (const wal::WalSample& s : samples) {
+    const int32_t day = PartitionOf(s.timestamp_ms);
+    if (day == last_day) continue;  // batches come in runs of one day
+    wal_first_sequence_.try_emplace(day, sequence);
+    last_day = day;
+  }
+}
+
 Result<AppendCounts> ReadingsEngine::Apply(model::SeriesKind kind,
-                                           std::span<const wal::WalSample> samples,
-                                           uint64_t wal_sequence) {
+                                           std::span<const wal::WalSample> samples) {
   AppendCounts counts;
   const int64_t newest_allowed = NowMs() + kMillisPerDay;
   int64_t newest = INT64_MIN;
+  // Held for the whole batch: a drain waits for appenders at the gate
+  // anyway, and one lock per batch beats one per sample.
+  std::shared_lock view(view_mu_);
+  int32_t watermark_day = INT32_MIN;
+  uint32_t watermark = 0;
   for (const wal::WalSample& s : samples) {
     const SeriesKey key{kind, s.entity_key};
     const HeadSample sample = ToHead(s);
     const int32_t day = PartitionOf(s.timestamp_ms);
+    if (day != watermark_day) {
+      watermark = catalog_->Watermark(kind, day);
+      watermark_day = day;
+    }
     std::optional<HeadSample> flushed;
     {
       // A day that was flushed before: compare with what its segments (or
       // the flush in progress) hold, so retries stay no-ops.
-      std::shared_lock view(view_mu_);
       for (const auto& f : flushing_) {
         auto partition = f->partitions.find({kind, day});
         if (partition == f->partitions.end()) continue;
@@ -167,7 +180,7 @@ Result<AppendCounts> ReadingsEngine::Apply(model::SeriesKind kind,
           if (held.timestamp_ms == s.timestamp_ms) flushed = held;  // last = latest revision
         }
       }
-      if (!flushed && catalog_->Watermark(kind, day) != 0) {
+      if (!flushed && watermark != 0) {
         METRIFY_ASSIGN_OR_RETURN(flushed, catalog_->FlushedRevision(key, s.timestamp_ms));
       }
     }
@@ -187,14 +200,6 @@ Result<AppendCounts> ReadingsEngine::Apply(model::SeriesKind kind,
   }
   int64_t seen = newest_ms_.load(std::memory_order_relaxed);
   while (newest > seen && !newest_ms_.compare_exchange_weak(seen, newest)) {
-  }
-  if (counts.inserted + counts.revised > 0) {
-    // Replay records where each day's unflushed data begins (Append did so
-    // before writing); harmless when the day is known already.
-    std::lock_guard lock(wal_days_mu_);
-    for (const wal::WalSample& s : samples) {
-      wal_first_sequence_.try_emplace(PartitionOf(s.timestamp_ms), wal_sequence);
-    }
   }
   return counts;
 }

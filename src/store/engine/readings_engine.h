@@ -197,8 +197,11 @@ class ReadingsEngine {
   ReadingsEngine(FileSystem& fs, std::string root, EngineOptions options);
   Status Replay(OpenReport* report);
   Status LoadLatest();
-  Result<AppendCounts> Apply(model::SeriesKind kind, std::span<const wal::WalSample> samples,
-                             uint64_t wal_sequence);
+  // Applies samples already in the WAL to the head (live appends and replay).
+  Result<AppendCounts> Apply(model::SeriesKind kind, std::span<const wal::WalSample> samples);
+  // Records, for each day of `samples`, the oldest WAL file holding its
+  // unflushed data (the WAL is kept back to it).
+  void NoteWalDays(std::span<const wal::WalSample> samples, uint64_t sequence);
   Status FlushDays(const std::vector<int32_t>& days);
   Status WriteSegments(Flushing& flushing);
   Status RemoveCoveredWal();
