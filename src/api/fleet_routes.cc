@@ -7,6 +7,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "api/latest_rows.h"
 #include "api/responses.h"
 #include "api/series_output.h"
 #include "api/series_points.h"
@@ -87,37 +88,24 @@ HttpResponse Latest(SeriesBackend& backend, HttpRequest& request) {
   }
   Result<MeterSet> set = ResolveMeters(backend, request);
   if (!set) return ErrorFromStatus(set.error());
-  std::vector<std::string_view> missing;
+  std::vector<LatestRows> pieces = WriteLatestRows(backend.engine, set->meters(), fields);
   JsonWriter w;
-  w.Reserve(set->meters().size() * 112);  // about one row's bytes per meter
+  size_t bytes = 0;
+  for (const LatestRows& piece : pieces) bytes += piece.rows.str().size();
+  w.Reserve(bytes + 256);
   w.BeginObject();
   w.Key("readings").BeginArray();
   size_t count = 0;
-  for (const auto& [id, key] : set->meters()) {
-    std::optional<engine::HeadSample> latest =
-        backend.engine.Latest(engine::SeriesKey{kReading, key});
-    if (!latest) {
-      missing.push_back(id);
-      continue;
-    }
-    const query::Point p = ToPoint(*latest);
-    Rfc3339Buffer timestamp;
-    w.BeginObject();
-    w.Key("meter_id").String(id);
-    w.Key("timestamp").String(FormatRfc3339(p.timestamp_ms, timestamp));
-    w.Key("interval_s").Int(p.interval_s);
-    for (int f = 0; f < static_cast<int>(model::SeriesFields(kReading).size()); ++f) {
-      if (((p.present & fields) >> f) & 1u) {
-        w.Key(model::SeriesFields(kReading)[f].name).Number(p.values[f]);
-      }
-    }
-    w.EndObject();
-    ++count;
+  for (const LatestRows& piece : pieces) {
+    w.SpliceElements(piece.rows);
+    count += piece.count;
   }
   w.EndArray();
   w.Key("count").Int(static_cast<int64_t>(count));
   w.Key("missing").BeginArray();
-  for (std::string_view id : missing) w.String(id);
+  for (const LatestRows& piece : pieces) {
+    for (std::string_view id : piece.missing) w.String(id);
+  }
   w.EndArray();
   w.Key("unknown").BeginArray();
   for (const std::string& id : set->unknown) w.String(id);

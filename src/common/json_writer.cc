@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstring>
 
 namespace metrify {
 
@@ -53,6 +54,23 @@ void AppendJsonString(std::string& out, std::string_view value) {
   }
   out.append(value.data() + plain, value.size() - plain);
   out.push_back('"');
+}
+
+char* WriteJsonNumber(char* out, double value) {
+  if (!std::isfinite(value)) {
+    std::memcpy(out, "null", 4);
+    return out + 4;
+  }
+  // fmt's default float format is the shortest text that reads back exactly
+  // (at most 24 characters).
+  return fmt::format_to_n(out, kMaxJsonNumber, "{}", value).out;
+}
+
+void AppendJsonNumber(std::string& out, double value) {
+  // A local buffer skips fmt's growable-output adapter, which large answers
+  // (a number per row) would pay for on every call.
+  char text[kMaxJsonNumber];
+  out.append(text, WriteJsonNumber(text, value));
 }
 
 void JsonWriter::BeforeValue() {
@@ -108,18 +126,14 @@ JsonWriter& JsonWriter::String(std::string_view value) {
 
 JsonWriter& JsonWriter::Number(double value) {
   BeforeValue();
-  if (!std::isfinite(value)) {
-    out_ += "null";
-  } else {
-    // fmt's default float format is the shortest text that reads back exactly.
-    fmt::format_to(std::back_inserter(out_), "{}", value);
-  }
+  AppendJsonNumber(out_, value);
   return *this;
 }
 
 JsonWriter& JsonWriter::Int(int64_t value) {
   BeforeValue();
-  fmt::format_to(std::back_inserter(out_), "{}", value);
+  char text[24];
+  out_.append(text, fmt::format_to_n(text, sizeof text, "{}", value).out);
   return *this;
 }
 
@@ -138,6 +152,14 @@ JsonWriter& JsonWriter::Null() {
 JsonWriter& JsonWriter::Raw(std::string_view json) {
   BeforeValue();
   out_ += json;
+  return *this;
+}
+
+JsonWriter& JsonWriter::SpliceElements(const JsonWriter& piece) {
+  // piece.out_ is "[" followed by its elements; an empty piece adds nothing.
+  if (piece.out_.size() <= 1) return *this;
+  BeforeValue();
+  out_.append(piece.out_, 1);
   return *this;
 }
 

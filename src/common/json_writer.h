@@ -29,6 +29,11 @@ class JsonWriter {
   // Inserts already-encoded JSON (for example a stored metadata object).
   JsonWriter& Raw(std::string_view json);
 
+  // Appends the elements of `piece`, a writer whose only open container is
+  // the array it began, to the array open here. Large arrays are written in
+  // pieces on several threads and joined in order.
+  JsonWriter& SpliceElements(const JsonWriter& piece);
+
   // Reserves room for `bytes` of output: large answers skip the regrowth.
   void Reserve(size_t bytes) { out_.reserve(bytes); }
 
@@ -44,5 +49,12 @@ class JsonWriter {
 
 // Appends `value` to `out` as a quoted JSON string with escapes.
 void AppendJsonString(std::string& out, std::string_view value);
+// Appends `value` as JsonWriter::Number writes it (shortest exact text; NaN
+// and infinities as null), for hot loops that assemble rows themselves.
+void AppendJsonNumber(std::string& out, double value);
+// The same text written at `out`, which has room for kMaxJsonNumber chars;
+// returns the end of what was written.
+inline constexpr size_t kMaxJsonNumber = 32;
+char* WriteJsonNumber(char* out, double value);
 
 }  // namespace metrify

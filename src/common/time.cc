@@ -4,6 +4,8 @@
 #include <date/tz.h>
 
 #include <chrono>
+#include <climits>
+#include <cstring>
 #include <exception>
 
 namespace metrify {
@@ -40,13 +42,20 @@ std::string_view FormatRfc3339(int64_t epoch_ms, Rfc3339Buffer& text) {
     ms_of_day += 86'400'000;
     --days;
   }
-  const date::year_month_day ymd{date::sys_days{date::days{days}}};
-  // "YYYY-MM-DDTHH:MM:SS.mmmZ": 24 characters at most.
-  PutDigits(text + 4, static_cast<int>(ymd.year()), 4);
-  text[4] = '-';
-  PutDigits(text + 7, static_cast<unsigned>(ymd.month()), 2);
-  text[7] = '-';
-  PutDigits(text + 10, static_cast<unsigned>(ymd.day()), 2);
+  // Rows of one answer mostly share a day: the civil date is computed once
+  // per day and thread, not per row.
+  thread_local int64_t cached_days = INT64_MIN;
+  thread_local char cached_date[10];
+  if (days != cached_days) {
+    const date::year_month_day ymd{date::sys_days{date::days{days}}};
+    PutDigits(cached_date + 4, static_cast<int>(ymd.year()), 4);
+    cached_date[4] = '-';
+    PutDigits(cached_date + 7, static_cast<unsigned>(ymd.month()), 2);
+    cached_date[7] = '-';
+    PutDigits(cached_date + 10, static_cast<unsigned>(ymd.day()), 2);
+    cached_days = days;
+  }
+  std::memcpy(text, cached_date, sizeof cached_date);
   text[10] = 'T';
   PutDigits(text + 13, ms_of_day / 3'600'000, 2);
   text[13] = ':';
