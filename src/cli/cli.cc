@@ -21,6 +21,7 @@ int RunCli(int argc, char** argv) {
   AddQueryCommand(app);
   AddConfigCommand(app);
   AddBackupCommands(app);
+  AddSimulateCommand(app);
   AddBenchCommand(app);
   AddVersionCommand(app);
   try {

@@ -23,6 +23,7 @@ void AddIngestCommand(CLI::App& app);
 void AddQueryCommand(CLI::App& app);
 void AddBenchCommand(CLI::App& app);
 void AddBackupCommands(CLI::App& app);  // backup and restore
+void AddSimulateCommand(CLI::App& app);
 
 // Prints "metrify: <message>" to stderr and ends the command with `code`.
 [[noreturn]] void Fail(ExitCode code, const std::string& message);

@@ -1,0 +1,34 @@
+// Simulator: runs a fleet over a time range, day by day, into a Sink:
+// weather, grid frequency, every meter's readings with its faults (in
+// parallel over meters), late arrivals when they arrive, grid status from
+// the fleet's load, and the faults' ground truth at the end.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "common/status.h"
+#include "simulate/fleet.h"
+#include "simulate/rows.h"
+#include "simulate/sink.h"
+
+namespace metrify::simulate {
+
+struct SimulationOptions {
+  FleetOptions fleet;
+  int64_t start_ms = 0;   // UTC, on a quarter hour
+  int64_t end_ms = 0;     // exclusive for grid status; readings end at or before it
+  double fault_rate = 0;  // probability that a meter-day starts a fault
+  RowFormat format = RowFormat::kCsv;
+  int threads = 0;  // 0 = one per core
+};
+
+struct SimulationSummary {
+  int64_t readings = 0, grid_status = 0, observations = 0;
+  std::vector<Fault> faults;
+};
+
+// Errors: InvalidArgument for options out of range; the sink's errors.
+Result<SimulationSummary> Simulate(const SimulationOptions& options, Sink& sink);
+
+}  // namespace metrify::simulate

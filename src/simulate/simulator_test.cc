@@ -1,0 +1,126 @@
+#include "simulate/simulator.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "common/strings.h"
+#include "parse/timestamp.h"
+
+namespace metrify::simulate {
+namespace {
+
+// Keeps what a simulation sends, per file it would write.
+class CollectingSink : public Sink {
+ public:
+  Status Begin(const Fleet& fleet) override {
+    fleet_meters = fleet.meters;
+    return Status::Ok();
+  }
+  Status Rows(model::SeriesKind kind, std::string_view entity, int64_t day,
+              std::string_view text) override {
+    files[std::to_string(static_cast<int>(kind)) + "/" + std::string(entity) + "/" +
+          std::to_string(day)] += text;
+    return Status::Ok();
+  }
+  Status Finish(const Fleet& fleet, const std::vector<Fault>& faults) override {
+    faults_csv = FaultsCsv(fleet, faults);
+    return Status::Ok();
+  }
+  std::vector<SimMeter> fleet_meters;
+  std::map<std::string, std::string> files;
+  std::string faults_csv;
+};
+
+constexpr int64_t kDay = 86'400'000;
+constexpr int64_t kJan13 = 1736726400000;  // 2025-01-13T00:00:00Z, a Monday
+
+SimulationOptions Options(int meters, int64_t start, int64_t end, double faults) {
+  SimulationOptions o;
+  o.fleet.meters = meters;
+  o.fleet.seed = 42;
+  o.start_ms = start;
+  o.end_ms = end;
+  o.fault_rate = faults;
+  return o;
+}
+
+struct Reading {
+  std::string meter;
+  int64_t t;
+  double energy, reg;
+};
+
+std::vector<Reading> ReadingsOf(const CollectingSink& sink) {
+  std::vector<Reading> out;
+  for (const auto& [name, text] : sink.files) {
+    if (!name.starts_with(std::to_string(static_cast<int>(model::SeriesKind::kReading)))) continue;
+    for (std::string_view line : Split(text, '\n')) {
+      if (line.empty()) continue;
+      std::vector<std::string_view> cells = Split(line, ',');
+      out.push_back({std::string(cells[0]), *parse::ParseTimestamp(cells[1]),
+                     std::stod(std::string(cells[3])), std::stod(std::string(cells[5]))});
+    }
+  }
+  return out;
+}
+
+TEST(Simulator, SameSeedSameBytesOtherSeedOtherBytes) {
+  CollectingSink a, b, c;
+  SimulationOptions o = Options(300, kJan13, kJan13 + 2 * kDay, 0.05);
+  ASSERT_TRUE(Simulate(o, a).has_value());
+  o.threads = 1;  // and the thread count changes nothing
+  ASSERT_TRUE(Simulate(o, b).has_value());
+  EXPECT_EQ(a.files, b.files);
+  EXPECT_EQ(a.faults_csv, b.faults_csv);
+  o.fleet.seed = 43;
+  ASSERT_TRUE(Simulate(o, c).has_value());
+  EXPECT_NE(a.files, c.files);
+}
+
+TEST(Simulator, RegistersAddUpTheIntervalsExactly) {
+  CollectingSink sink;
+  ASSERT_TRUE(Simulate(Options(200, kJan13, kJan13 + 3 * kDay, 0), sink).has_value());
+  std::map<std::string, std::vector<Reading>> by_meter;
+  for (const Reading& r : ReadingsOf(sink)) by_meter[r.meter].push_back(r);
+  ASSERT_EQ(by_meter.size(), 200u);
+  for (auto& [meter, rows] : by_meter) {
+    std::sort(rows.begin(), rows.end(), [](auto& x, auto& y) { return x.t < y.t; });
+    ASSERT_EQ(rows.size(), 3u * 96) << meter;
+    for (size_t i = 1; i < rows.size(); ++i) {
+      const int64_t diff = std::llround((rows[i].reg - rows[i - 1].reg) * 1000);
+      const int64_t energy = std::llround(rows[i].energy * 1000);
+      EXPECT_EQ((diff + 100'000'000) % 100'000'000, energy) << meter << " at " << rows[i].t;
+    }
+  }
+}
+
+TEST(Simulator, AYearOfEachProfileMatchesTheDeclaredEnergyWithinOnePercent) {
+  SimulationOptions o = Options(40, 1735689600000, 1767225600000, 0);  // 2025
+  o.fleet.prosumer_share = 0;
+  CollectingSink sink;
+  ASSERT_TRUE(Simulate(o, sink).has_value());
+  std::map<std::string, double> total;
+  for (const Reading& r : ReadingsOf(sink)) total[r.meter] += r.energy;
+  ASSERT_EQ(total.size(), 40u);
+  std::set<std::string> profiles;
+  for (const SimMeter& m : sink.fleet_meters) {
+    profiles.insert(m.profile);
+    EXPECT_NEAR(total[m.meter.id], m.annual_kwh, 0.01 * m.annual_kwh)
+        << m.meter.id << " (" << m.profile << ")";
+  }
+  EXPECT_GE(profiles.size(), 2u);
+}
+
+TEST(Simulator, RefusesBadRanges) {
+  CollectingSink sink;
+  EXPECT_FALSE(Simulate(Options(1, kJan13, kJan13, 0), sink).has_value());
+  EXPECT_FALSE(Simulate(Options(1, kJan13 + 60'000, kJan13 + kDay, 0), sink).has_value());
+  EXPECT_FALSE(Simulate(Options(1, kJan13, kJan13 + kDay, 1.5), sink).has_value());
+}
+
+}  // namespace
+}  // namespace metrify::simulate
