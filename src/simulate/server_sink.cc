@@ -1,6 +1,7 @@
 // ServerSink (sink.h): the fleet through the import endpoints, rows through
 // the ingest endpoints, as CSV.
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <chrono>
 #include <thread>
