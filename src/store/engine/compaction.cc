@@ -62,7 +62,7 @@ Status ReadingsEngine::CompactPartition(const SegmentCatalog::PartitionSegments&
   const uint32_t seq = p.segments.back().first;
   const std::string dir = segment::PartitionDir(root_, p.kind, p.day);
   const std::string path = JoinPath(dir, segment::SegmentFileName(seq));
-  std::set<uint32_t> entities;
+  std::set<uint32_t> entities;  // ascending: the order SegmentWriter::Add requires
   for (const auto& [n, reader] : p.segments) {
     for (const segment::SeriesEntry& e : reader->series()) entities.insert(e.key.entity_key);
   }

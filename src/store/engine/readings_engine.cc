@@ -332,8 +332,14 @@ Status ReadingsEngine::WriteSegments(Flushing& flushing) {
       METRIFY_RETURN_IF_ERROR(fs_.SyncDir(root_));
       METRIFY_ASSIGN_OR_RETURN(
           auto writer, segment::SegmentWriter::Create(&fs_, path, kind, day, options_.segment));
-      for (const auto& [entity, samples] : *series) {
-        METRIFY_RETURN_IF_ERROR(writer->Add(SeriesKey{kind, entity}, samples));
+      // The writer takes series in ascending entity key order (its index
+      // order); the map is in hash order.
+      std::vector<uint32_t> entities;
+      entities.reserve(series->size());
+      for (const auto& [entity, samples] : *series) entities.push_back(entity);
+      std::sort(entities.begin(), entities.end());
+      for (uint32_t entity : entities) {
+        METRIFY_RETURN_IF_ERROR(writer->Add(SeriesKey{kind, entity}, series->at(entity)));
       }
       return writer->Finish().status();
     }();

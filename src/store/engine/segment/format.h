@@ -11,8 +11,9 @@ namespace metrify::engine::segment {
 
 // Opens the file header and closes the footer.
 inline constexpr std::string_view kMagic = "MTRSEG01";
-// The version this code writes and the only one it reads.
-inline constexpr uint32_t kFormatVersion = 1;
+// The version this code writes and the only one it reads. Version 2 dropped
+// the stored block offsets from the index (they follow from the lengths).
+inline constexpr uint32_t kFormatVersion = 2;
 
 // magic (8) + version u32 + kind u8 + partition day i32.
 inline constexpr size_t kHeaderSize = 17;

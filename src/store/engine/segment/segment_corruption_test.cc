@@ -1,11 +1,14 @@
-// Damaged segments: truncation, flipped bytes, newer versions and failed or
-// interrupted writes are reported (Corruption naming the file, or IOError),
-// never read half-way and never a crash.
+// Damaged segments: truncation, flipped bytes, other versions, block
+// lengths that do not tile the data section and failed or interrupted
+// writes are reported (Corruption naming the file, or IOError), never read
+// half-way and never a crash.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <iterator>
 
+#include "common/crc32c.h"
 #include "common/fault_file_system.h"
 #include "store/engine/codec/fixed_width.h"
 #include "store/engine/segment/format.h"
@@ -56,6 +59,30 @@ class SegmentCorruptionTest : public ::testing::Test {
       METRIFY_RETURN_IF_ERROR((*r)->ReadRevisions(e.key.entity_key, INT64_MIN, INT64_MAX, &out));
     }
     return Status::Ok();
+  }
+
+  // The good segment with its index replaced by `series` re-encoded, and a
+  // footer (offset, length, checksum) that matches: the damage is then
+  // visible only to the index's structural checks.
+  std::string WithIndex(const std::vector<SeriesEntry>& series) const {
+    const uint64_t index_offset = codec::DecodeFixed64(bytes_.data() + bytes_.size() - kFooterSize);
+    std::string out = bytes_.substr(0, index_offset);
+    std::string index;
+    EncodeIndex(series, &index);
+    out += index;
+    codec::PutFixed64(&out, index_offset);
+    codec::PutFixed32(&out, static_cast<uint32_t>(index.size()));
+    codec::PutFixed32(&out, crc32c::Extend(crc32c::Value(bytes_.data(), kHeaderSize), index.data(),
+                                           index.size()));
+    out.append(kMagic);
+    return out;
+  }
+
+  // The good segment's index, as its reader parsed it.
+  std::vector<SeriesEntry> GoodIndex() {
+    auto r = SegmentReader::Open(&fs_, good_);
+    EXPECT_TRUE(r.has_value()) << r.status().ToString();
+    return r ? (*r)->series() : std::vector<SeriesEntry>{};
   }
 
   ::testing::AssertionResult IsCorruptionNamingFile(const Status& s) {
@@ -116,10 +143,63 @@ TEST_F(SegmentCorruptionTest, DamagedBlockFailsItsReadWithItsOffset) {
 
 TEST_F(SegmentCorruptionTest, NewerVersionIsReportedAsSuch) {
   std::string newer = bytes_;
-  newer[8] = 2;
+  newer[8] = static_cast<char>(kFormatVersion + 1);
   const Status s = OpenAndReadAll(newer);
   EXPECT_TRUE(IsCorruptionNamingFile(s));
   EXPECT_NE(s.message().find("newer version"), std::string::npos) << s.message();
+}
+
+TEST_F(SegmentCorruptionTest, OlderVersionIsReportedAsSuch) {
+  std::string older = bytes_;
+  older[8] = static_cast<char>(kFormatVersion - 1);
+  const Status s = OpenAndReadAll(older);
+  EXPECT_TRUE(IsCorruptionNamingFile(s));
+  EXPECT_NE(s.message().find("older version"), std::string::npos) << s.message();
+}
+
+TEST_F(SegmentCorruptionTest, ReencodedIndexReads) {
+  // The helper below rebuilds a valid file when nothing is changed.
+  EXPECT_EQ(WithIndex(GoodIndex()), bytes_);
+}
+
+TEST_F(SegmentCorruptionTest, BlockLengthsLeavingAHoleBeforeTheIndexAreCorruption) {
+  std::vector<SeriesEntry> series = GoodIndex();
+  ASSERT_EQ(series.size(), 2u);
+  series.back().groups.back().columns.back().length -= 1;
+  const std::string bytes = WithIndex(series);
+  const Status s = OpenAndReadAll(bytes);
+  EXPECT_TRUE(IsCorruptionNamingFile(s));
+  const uint64_t index_offset = codec::DecodeFixed64(bytes.data() + bytes.size() - kFooterSize);
+  EXPECT_NE(s.message().find(fmt::format("index at offset {}", index_offset)), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find(fmt::format("column blocks end at offset {}, but the index starts "
+                                         "at {}: the block lengths do not tile",
+                                         index_offset - 1, index_offset)),
+            std::string::npos)
+      << s.message();
+}
+
+TEST_F(SegmentCorruptionTest, BlockLengthsRunningIntoTheIndexAreCorruption) {
+  std::vector<SeriesEntry> series = GoodIndex();
+  ASSERT_EQ(series.size(), 2u);
+  series.front().groups.front().columns.front().length += 1;
+  const Status s = OpenAndReadAll(WithIndex(series));
+  EXPECT_TRUE(IsCorruptionNamingFile(s));
+  EXPECT_NE(s.message().find("runs past the data section"), std::string::npos) << s.message();
+}
+
+TEST_F(SegmentCorruptionTest, ShiftedBlockBoundaryFailsTheBlockChecksum) {
+  // Lengths that still tile, but move a byte from one block to the next:
+  // the structure cannot tell, the blocks' own checksums do.
+  std::vector<SeriesEntry> series = GoodIndex();
+  ASSERT_EQ(series.size(), 2u);
+  std::vector<ColumnRef>& columns = series.front().groups.front().columns;
+  columns[0].length += 1;
+  columns[1].length -= 1;
+  const std::string bytes = WithIndex(series);
+  Spit(bad_, bytes);
+  ASSERT_TRUE(SegmentReader::Open(&fs_, bad_).has_value());
+  EXPECT_TRUE(IsCorruptionNamingFile(OpenAndReadAll(bytes)));
 }
 
 TEST_F(SegmentCorruptionTest, FailedSyncLeavesNoSegment) {

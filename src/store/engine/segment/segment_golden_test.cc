@@ -1,11 +1,14 @@
-// Golden file: a segment written by the v1 writer and committed under
-// tests/data/format/v1/. It must read back to these samples forever, and
-// today's writer must still produce it byte for byte. Never rewrite a v1
-// file: a format change gets a new version and directory. To create it
-// once: METRIFY_WRITE_GOLDEN=1 metrify_tests --gtest_filter='SegmentGolden*'.
+// Golden file: a segment written by the v2 writer and committed under
+// tests/data/format/v2/. It must read back to these samples forever, and
+// today's writer must still produce it byte for byte. Never rewrite a
+// committed golden file: a format change gets a new version and directory.
+// To create it once: METRIFY_WRITE_GOLDEN=1 metrify_tests
+// --gtest_filter='SegmentGolden*'. The v1 file (same samples, block offsets
+// stored in the index) stays as proof that an older file is refused.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -21,8 +24,8 @@ using model::SeriesKind;
 
 constexpr char kGoldenFile[] = "segment_reading.seg";
 
-std::string GoldenPath() {
-  return std::string(METRIFY_SOURCE_DIR) + "/tests/data/format/v1/" + kGoldenFile;
+std::string GoldenPath(const char* version = "v2") {
+  return std::string(METRIFY_SOURCE_DIR) + "/tests/data/format/" + version + "/" + kGoldenFile;
 }
 
 // Meter 3: a gap at 00:45, a revision at 00:30, a NaN at 01:00. Meter 10:
@@ -48,15 +51,16 @@ std::string Slurp(const std::string& path) {
 }
 
 std::string WriteGolden(const std::string& path) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   auto w = SegmentWriter::Create(&FileSystem::Posix(), path, SeriesKind::kReading, kJan15);
   EXPECT_TRUE(w.has_value());
-  EXPECT_TRUE((*w)->Add({SeriesKind::kReading, 10}, Meter10()).ok());
   EXPECT_TRUE((*w)->Add({SeriesKind::kReading, 3}, EnergyAndVoltage(Meter3())).ok());
+  EXPECT_TRUE((*w)->Add({SeriesKind::kReading, 10}, Meter10()).ok());
   EXPECT_TRUE((*w)->Finish().has_value());
   return Slurp(path);
 }
 
-TEST(SegmentGoldenTest, V1SegmentReadsForever) {
+TEST(SegmentGoldenTest, V2SegmentReadsForever) {
   if (std::getenv("METRIFY_WRITE_GOLDEN")) WriteGolden(GoldenPath());
   auto r = SegmentReader::Open(&FileSystem::Posix(), GoldenPath());
   ASSERT_TRUE(r.has_value()) << r.status().ToString();
@@ -73,10 +77,26 @@ TEST(SegmentGoldenTest, V1SegmentReadsForever) {
   EXPECT_TRUE(SameSamples(Meter10(), ten));
 }
 
-TEST(SegmentGoldenTest, WriterStillProducesTheV1BytesExactly) {
+TEST(SegmentGoldenTest, WriterStillProducesTheV2BytesExactly) {
   ScratchDir dir;
   EXPECT_EQ(WriteGolden(dir.File("00000001.seg")), Slurp(GoldenPath()))
-      << "the segment writer's output changed: bump kFormatVersion and add a v2 golden file";
+      << "the segment writer's output changed: bump kFormatVersion and add a v3 golden file";
+}
+
+// The reader reads only the version it writes; a v1 file is refused whole,
+// naming both versions, rather than read with v2 rules.
+TEST(SegmentGoldenTest, V1SegmentIsRefusedNamingBothVersions) {
+  const std::string v1 = GoldenPath("v1");
+  ASSERT_TRUE(std::filesystem::exists(v1)) << v1;
+  auto r = SegmentReader::Open(&FileSystem::Posix(), v1);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.status().code(), StatusCode::kCorruption);
+  const std::string& message = r.status().message();
+  EXPECT_NE(message.find(v1 + " at offset 8"), std::string::npos) << message;
+  EXPECT_NE(message.find("unsupported format version 1 (written by an older version)"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("reads only version 2"), std::string::npos) << message;
 }
 
 }  // namespace

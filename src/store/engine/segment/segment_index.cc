@@ -34,15 +34,18 @@ void EncodeGroup(const BlockGroup& g, std::string* dst) {
   if (g.flags & kBlockConstPresent) PutVarint64(dst, g.present);
   PutVarint64(dst, g.columns.size());
   for (const ColumnRef& c : g.columns) {
+    // No offset: the reader sums the lengths of the blocks before this one.
     dst->push_back(static_cast<char>(c.column));
-    PutVarint64(dst, c.offset);
     PutVarint64(dst, c.length);
     if (IsField(c.column)) codec::EncodeStats(c.stats, dst);
   }
 }
 
 // Reads the index front to back; every error names the byte offset in the
-// file where the offending field starts.
+// file where the offending field starts. Block offsets are assigned while
+// parsing, each block starting where the previous one ends, so blocks can
+// neither overlap nor leave gaps between them; what is left to check is that
+// they start at data_begin (by construction) and end exactly at the index.
 class IndexParser {
  public:
   IndexParser(std::string_view index, std::string_view file, model::SeriesKind kind,
@@ -51,10 +54,11 @@ class IndexParser {
         in_(index),
         file_(file),
         kind_(kind),
-        data_begin_(data_begin),
-        index_offset_(index_offset) {}
+        index_offset_(index_offset),
+        next_block_(data_begin) {}
 
   Status Parse(std::vector<SeriesEntry>* out) {
+    if (next_block_ > index_offset_) return Error(index_offset_, "index starts inside the header");
     uint64_t n = 0;
     METRIFY_RETURN_IF_ERROR(Varint(all_.size(), &n));
     out->clear();
@@ -67,7 +71,7 @@ class IndexParser {
       out->push_back(std::move(e));
     }
     if (!in_.empty()) return Error(Pos(), "bytes after the last series");
-    return Status::Ok();
+    return CheckBlocksReachIndex();
   }
 
  private:
@@ -162,12 +166,9 @@ class IndexParser {
       if (!g->columns.empty() && c.column <= g->columns.back().column) {
         return Error(start, "columns not in ascending id order");
       }
-      METRIFY_RETURN_IF_ERROR(Varint(index_offset_, &c.offset));
-      METRIFY_RETURN_IF_ERROR(Varint(index_offset_, &v));
+      METRIFY_RETURN_IF_ERROR(Varint(UINT32_MAX, &v));
       c.length = static_cast<uint32_t>(v);
-      if (c.offset < data_begin_ || c.length == 0 || c.offset + c.length > index_offset_) {
-        return Error(start, "column block outside the data section");
-      }
+      METRIFY_RETURN_IF_ERROR(PlaceBlock(&c, start));
       if (IsField(c.column)) {
         const uint64_t pos = Pos();
         METRIFY_RETURN_IF_ERROR(Wrap(codec::DecodeStats(&in_, g->rows, &c.stats), pos));
@@ -177,6 +178,30 @@ class IndexParser {
       g->columns.push_back(c);
     }
     return Status::Ok();
+  }
+
+  // The block starts where the previous one ended and must end before the
+  // index: a length that reaches past it cannot be a block of this file.
+  Status PlaceBlock(ColumnRef* c, uint64_t start) {
+    if (c->length == 0) return Error(start, "column block of length 0");
+    if (c->length > index_offset_ - next_block_) {
+      return Error(start, fmt::format("column block at offset {} of {} bytes runs past the "
+                                      "data section, which ends at the index at {}",
+                                      next_block_, c->length, index_offset_));
+    }
+    c->offset = next_block_;
+    next_block_ += c->length;
+    return Status::Ok();
+  }
+
+  // Bytes between the last block and the index belong to no block: the
+  // lengths are wrong, and so would be every offset derived from them.
+  Status CheckBlocksReachIndex() const {
+    if (next_block_ == index_offset_) return Status::Ok();
+    return Error(index_offset_, fmt::format("column blocks end at offset {}, but the index "
+                                            "starts at {}: the block lengths do not tile the "
+                                            "data section",
+                                            next_block_, index_offset_));
   }
 
   Status CheckRequiredColumns(const BlockGroup& g, uint64_t start) const {
@@ -192,9 +217,9 @@ class IndexParser {
   std::string_view in_;
   std::string_view file_;
   model::SeriesKind kind_;
-  uint64_t data_begin_;
   uint64_t index_offset_;
-  uint64_t mark_ = 0;  // start of the series being parsed
+  uint64_t next_block_;  // where the next column block starts: the sum of lengths so far
+  uint64_t mark_ = 0;    // start of the series being parsed
 };
 
 }  // namespace

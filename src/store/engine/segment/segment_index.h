@@ -19,8 +19,10 @@ namespace metrify::engine::segment {
 
 // One column block of one block group.
 struct ColumnRef {
-  uint8_t column = 0;   // field index 0..11, or a kColumn* id (format.h)
-  uint64_t offset = 0;  // where the block starts in the file
+  uint8_t column = 0;  // field index 0..11, or a kColumn* id (format.h)
+  // Where the block starts in the file. Not stored in the index: blocks lie
+  // back to back in index order, so the decoder sums the lengths before it.
+  uint64_t offset = 0;
   uint32_t length = 0;  // bytes of the whole block, checksum included
   // Field columns only: a copy of the block header's statistics, over every
   // row of the group (all revisions; absent fields count as NaN, so skipped).
@@ -56,13 +58,16 @@ struct SeriesEntry {
   std::vector<BlockGroup> groups;  // ascending, disjoint time ranges
 };
 
-// Appends the index of `series` (sorted by entity key) to *dst.
+// Appends the index of `series` (sorted by entity key) to *dst. Offsets are
+// not encoded, only lengths. REQUIRES: the blocks lie back to back in the
+// file in index order (series, group, column), from the header's end on.
 void EncodeIndex(const std::vector<SeriesEntry>& series, std::string* dst);
 
 // Parses and validates an index read from `file` at `index_offset`; every
-// series must be of `kind` and every block must lie in [data_begin,
-// index_offset). Returns Corruption naming the file and the byte offset
-// of the first bad field.
+// series must be of `kind`. Block offsets are computed: the first block
+// starts at `data_begin`, each next one where the previous ends, and the
+// blocks must tile [data_begin, index_offset) exactly. Returns Corruption
+// naming the file and the byte offset of the first bad field.
 Status DecodeIndex(std::string_view index, std::string_view file, model::SeriesKind kind,
                    uint64_t data_begin, uint64_t index_offset, std::vector<SeriesEntry>* out);
 

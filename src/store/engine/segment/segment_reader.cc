@@ -50,9 +50,13 @@ Status SegmentReader::CheckHeader(std::string_view header) {
   }
   const uint32_t version = codec::DecodeFixed32(header.data() + 8);
   if (version != kFormatVersion) {
-    return Corrupt(8, fmt::format("format version {} (written by a newer version?); this "
-                                  "build reads version {}",
-                                  version, kFormatVersion));
+    // Say which side is older: the remedy is the other build, not repair.
+    return Corrupt(8, fmt::format("unsupported format version {} ({}); this build reads only "
+                                  "version {}",
+                                  version,
+                                  version < kFormatVersion ? "written by an older version"
+                                                           : "written by a newer version?",
+                                  kFormatVersion));
   }
   const uint8_t kind = static_cast<uint8_t>(header[12]);
   if (kind < 1 || kind > 3) return Corrupt(12, fmt::format("unknown series kind {}", kind));

@@ -32,8 +32,9 @@ class SegmentReader {
   // Opens `path` on `fs`, which must outlive the reader. Returns IOError or
   // NotFound from the file system; Corruption (with file and offset) for a
   // short file, a wrong magic, a header or footer that disagree, an index
-  // checksum mismatch or an invalid index, and for a format version other
-  // than kFormatVersion ("written by a newer version").
+  // checksum mismatch or an invalid index (block lengths that do not tile
+  // the data section included), and for a format version other than
+  // kFormatVersion ("unsupported format version N").
   static Result<std::unique_ptr<SegmentReader>> Open(FileSystem* fs, const std::string& path);
 
   const std::string& path() const { return path_; }

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "store/engine/codec/block.h"
+#include "store/engine/codec/fixed_width.h"
 #include "store/engine/segment/format.h"
 #include "store/engine/segment/segment_reader.h"
 #include "store/engine/segment/segment_test_support.h"
@@ -27,9 +28,8 @@ class SegmentRoundTripTest : public ::testing::Test {
       SegmentWriterOptions options = {}) {
     auto w = SegmentWriter::Create(&fs_, path_, kind, kJan15, options);
     EXPECT_TRUE(w.has_value()) << w.status().ToString();
-    // Add in descending key order: the writer must sort the index itself.
-    for (auto it = series.rbegin(); it != series.rend(); ++it) {
-      const Status s = (*w)->Add({kind, it->first}, it->second);
+    for (const auto& [key, samples] : series) {  // ascending, as Add requires
+      const Status s = (*w)->Add({kind, key}, samples);
       EXPECT_TRUE(s.ok()) << s.ToString();
     }
     auto info = (*w)->Finish();
@@ -236,6 +236,47 @@ TEST_F(SegmentRoundTripTest, AddRejectsBadInputAndKeepsTheWriterUsable) {
   auto r = SegmentReader::Open(&fs_, path_);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ((*r)->series().size(), 1u);
+}
+
+// The index stores no offsets, so blocks must be in index order: the
+// writer refuses a series that would go anywhere but after the last one.
+TEST_F(SegmentRoundTripTest, AddRefusesSeriesOutOfEntityKeyOrder) {
+  auto w = SegmentWriter::Create(&fs_, path_, SeriesKind::kReading, kJan15);
+  ASSERT_TRUE(w.has_value());
+  const std::vector<HeadSample> s = {Sample(kJan15Ms, {1.0})};
+  ASSERT_TRUE((*w)->Add({SeriesKind::kReading, 10}, s).ok());
+  const Status lower = (*w)->Add({SeriesKind::kReading, 3}, s);
+  EXPECT_EQ(lower.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(lower.message().find("series 3 added after series 10"), std::string::npos)
+      << lower.message();
+  EXPECT_EQ((*w)->Add({SeriesKind::kReading, 10}, s).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE((*w)->Add({SeriesKind::kReading, 11}, s).ok());
+  ASSERT_TRUE((*w)->Finish().has_value());
+  auto r = SegmentReader::Open(&fs_, path_);
+  ASSERT_TRUE(r.has_value()) << r.status().ToString();
+  ASSERT_EQ((*r)->series().size(), 2u);
+  EXPECT_EQ((*r)->series()[1].key.entity_key, 11u);
+}
+
+// Offsets follow from the lengths: the blocks sit back to back from the
+// header's end in index order, the last one ending where the index starts.
+TEST_F(SegmentRoundTripTest, BlocksTileTheDataSectionInIndexOrder) {
+  std::mt19937 rng(9);
+  std::map<uint32_t, std::vector<HeadSample>> series;
+  for (uint32_t key : {2u, 5u, 40u}) series[key] = RandomDay(rng, 4);
+  auto r = WriteAndOpen(SeriesKind::kReading, series, {.block = {}, .max_rows_per_group = 30});
+  uint64_t next = kHeaderSize;
+  for (const SeriesEntry& e : r->series()) {
+    for (const BlockGroup& g : e.groups) {
+      for (const ColumnRef& c : g.columns) {
+        EXPECT_EQ(c.offset, next) << "series " << e.key.entity_key << " column " << int(c.column);
+        next = c.offset + c.length;
+      }
+    }
+  }
+  auto footer = fs_.ReadAt(path_, r->file_bytes() - kFooterSize, kFooterSize);
+  ASSERT_TRUE(footer.has_value());
+  EXPECT_EQ(next, codec::DecodeFixed64(footer->data()));  // the index offset
 }
 
 TEST_F(SegmentRoundTripTest, EmptySegmentHasAnEmptyIndex) {

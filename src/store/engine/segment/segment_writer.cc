@@ -1,11 +1,13 @@
-// Writes docs/format/segment.md. Blocks go to the file in the order series
-// are added (the head drains in hash order); only the index is sorted, so
-// the writer never holds more than one series' blocks plus the index.
+// Writes docs/format/segment.md. The index stores no block offsets: a
+// reader derives them by adding up lengths in index order, so blocks must
+// reach the file in exactly that order (series by ascending entity key, then
+// group, then column id). Add enforces the series order instead of sorting
+// at Finish, so blocks still stream to the file and the writer never holds
+// more than one series' blocks plus the index.
 #include "store/engine/segment/segment_writer.h"
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -82,8 +84,11 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Create(FileSystem* fs, std
 
 Status SegmentWriter::Validate(SeriesKey key, std::span<const HeadSample> samples) const {
   if (key.kind != kind_) return Status::InvalidArgument("series kind differs from the segment's");
-  if (added_.contains(key.entity_key)) {
-    return Status::InvalidArgument(fmt::format("series {} added twice", key.entity_key));
+  if (!index_.empty() && key.entity_key <= index_.back().key.entity_key) {
+    return Status::InvalidArgument(
+        fmt::format("series {} added after series {}: series must come in ascending entity key "
+                    "order, the order of the segment's index",
+                    key.entity_key, index_.back().key.entity_key));
   }
   const uint32_t fields = static_cast<uint32_t>(model::SeriesFields(kind_).size());
   const uint32_t allowed = (1u << fields) - 1;
@@ -115,7 +120,6 @@ Status SegmentWriter::Add(SeriesKey key, std::span<const HeadSample> samples) {
     begin += n;
   }
   index_.push_back(std::move(entry));
-  added_.insert(key.entity_key);
   if (buffer_.size() >= kFlushBytes) return FlushBuffer();
   return Status::Ok();
 }
@@ -212,8 +216,6 @@ Status SegmentWriter::FlushBuffer() {
 
 Result<SegmentInfo> SegmentWriter::Finish() {
   if (failed_ || finished_) return Status::IOError("segment writer " + tmp_path_ + " is unusable");
-  std::sort(index_.begin(), index_.end(),
-            [](const SeriesEntry& a, const SeriesEntry& b) { return a.key < b.key; });
   const uint64_t index_offset = flushed_ + buffer_.size();
   const size_t index_begin = buffer_.size();
   EncodeIndex(index_, &buffer_);

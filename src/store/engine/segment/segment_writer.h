@@ -4,10 +4,12 @@
 //
 // Lifecycle: Create opens NAME.tmp and writes the header; Add encodes one
 // series' samples into column blocks and appends them (buffered, ~1 MiB);
-// Finish appends the index (series sorted by entity key) and the footer,
-// fsyncs, renames NAME.tmp to NAME and fsyncs the directory. A writer
-// destroyed without a successful Finish removes NAME.tmp (best effort; a
-// leftover after a crash is removed by RemoveLeftoverTemps at start).
+// series come in ascending entity key order, because the index lists them
+// in that order and a reader derives each block's offset from it. Finish
+// appends the index and the footer, fsyncs, renames NAME.tmp to NAME and
+// fsyncs the directory. A writer destroyed without a successful Finish
+// removes NAME.tmp (best effort; a leftover after a crash is removed by
+// RemoveLeftoverTemps at start).
 //
 // Memory: the encoded blocks stream to the file; only the index (a few
 // dozen bytes per series) is held until Finish.
@@ -19,7 +21,6 @@
 #include <memory>
 #include <span>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "common/file_system.h"
@@ -62,10 +63,11 @@ class SegmentWriter {
   SegmentWriter& operator=(const SegmentWriter&) = delete;
 
   // Adds the samples of one series: every revision, sorted by (timestamp,
-  // revision) as Head::DrainPartition hands them over. Series may come in
-  // any order; an empty span adds nothing. Fields whose present bit is clear
-  // are stored (and read back) as NaN. Returns InvalidArgument, and adds
-  // nothing, when the series was added before, its kind differs from the
+  // revision) as Head::DrainPartition hands them over. Series must come in
+  // strictly ascending entity key order; an empty span adds nothing. Fields
+  // whose present bit is clear are stored (and read back) as NaN. Returns
+  // InvalidArgument, and adds nothing, when the entity key is not above every
+  // key added before (out of order or added twice), its kind differs from the
   // writer's, a sample lies outside the partition day, samples are not
   // strictly ascending by (timestamp, revision) or a present bit names a
   // field the kind does not have; IOError from the file system. After an
@@ -94,11 +96,10 @@ class SegmentWriter {
   const int32_t day_;
   const SegmentWriterOptions options_;
   std::unique_ptr<WritableFile> file_;
-  std::string header_;    // the file header, also covered by the footer CRC
-  std::string buffer_;    // encoded blocks not yet appended to file_
-  uint64_t flushed_ = 0;  // bytes appended to file_
-  std::vector<SeriesEntry> index_;
-  std::unordered_set<uint32_t> added_;  // entity keys in index_
+  std::string header_;              // the file header, also covered by the footer CRC
+  std::string buffer_;              // encoded blocks not yet appended to file_
+  uint64_t flushed_ = 0;            // bytes appended to file_
+  std::vector<SeriesEntry> index_;  // ascending by entity key, as added
   bool finished_ = false;
   bool failed_ = false;
 };
