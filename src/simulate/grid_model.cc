@@ -5,15 +5,14 @@
 
 #include "simulate/places.h"
 #include "simulate/rng.h"
+#include "simulate/rows.h"
 
 namespace metrify::simulate {
 
 namespace {
 
-double Round(double v, double step) { return std::round(v / step) * step + 0.0; }
-
-// Stations whose nearest operator head office... simpler and closer to
-// reality: stations lying in a city of the operator's area.
+// The stations in each operator's area: a station belongs to the operator
+// of the nearest fleet city.
 std::vector<std::vector<int>> StationsByOperator(const Fleet& fleet) {
   std::vector<std::vector<int>> out(fleet.operators.size());
   for (size_t s = 0; s < fleet.stations.size(); ++s) {
@@ -76,13 +75,13 @@ std::vector<Row> GridStatusRows(uint64_t seed, const Fleet& fleet, const DayCont
       row.source = static_cast<int>(op);
       row.timestamp_ms = t;
       row.release_ms = t;
-      row.Set(kFrequency, Round(frequency, 0.001));
-      row.Set(kVoltage, Round(400 + voltage_walk, 0.1));
-      row.Set(kLoad, Round(load_mw, 0.1));
-      row.Set(kGeneration, Round(generation, 0.1));
-      row.Set(kRenewable, Round(renewable, 0.1));
-      row.Set(kAvailable, Round(capacity - load_mw, 0.1));
-      row.Set(kStability, Round(stability, 0.001));
+      row.Set(kFrequency, RoundToStep(frequency, 0.001));
+      row.Set(kVoltage, RoundToStep(400 + voltage_walk, 0.1));
+      row.Set(kLoad, RoundToStep(load_mw, 0.1));
+      row.Set(kGeneration, RoundToStep(generation, 0.1));
+      row.Set(kRenewable, RoundToStep(renewable, 0.1));
+      row.Set(kAvailable, RoundToStep(capacity - load_mw, 0.1));
+      row.Set(kStability, RoundToStep(stability, 0.001));
       rows.push_back(row);
     }
   }

@@ -4,11 +4,11 @@
 #include <cmath>
 
 #include "simulate/rng.h"
+#include "simulate/rows.h"
 
 namespace metrify::simulate {
 
 namespace {
-double Round(double v, double step) { return std::round(v / step) * step + 0.0; }
 // PV yield per kWp at 1,000 W/m² after inverter and cabling losses.
 constexpr double kPerformanceRatio = 0.85;
 }  // namespace
@@ -31,13 +31,14 @@ TrueDay SimulateMeterDay(uint64_t seed, int index, const SimMeter& m, const DayC
     // Voltage sags a little under the neighbourhood's evening load.
     voltage_walk = std::clamp(0.8 * voltage_walk + rng.Normal(0, 0.8), -6.0, 6.0);
     const double sag = 3.0 * shape[i] * 35040;  // about 3 V at an average quarter hour
-    r.voltage_v = Round(std::clamp(233 + voltage_walk - sag, 216.0, 244.0), 0.1);
-    r.power_factor = Round(std::clamp(m.power_factor + rng.Normal(0, 0.01), 0.8, 1.0), 0.001);
-    r.current_a = Round(power_kw * 1000 / (r.voltage_v * r.power_factor * m.phases), 0.01);
-    r.active_power_kw = Round(power_kw, 0.001);
-    r.reactive_power_kvar = Round(power_kw * std::tan(std::acos(r.power_factor)), 0.001);
+    r.voltage_v = RoundToStep(std::clamp(233 + voltage_walk - sag, 216.0, 244.0), 0.1);
+    r.power_factor = RoundToStep(std::clamp(m.power_factor + rng.Normal(0, 0.01), 0.8, 1.0), 0.001);
+    r.current_a = RoundToStep(power_kw * 1000 / (r.voltage_v * r.power_factor * m.phases), 0.01);
+    r.active_power_kw = RoundToStep(power_kw, 0.001);
+    r.reactive_power_kvar = RoundToStep(power_kw * std::tan(std::acos(r.power_factor)), 0.001);
     const int64_t end = day.start_ms + (i + 1) * kQuarterMs;
-    r.frequency_hz = Round(day.FrequencyAt(m.operator_index, end - 1) + rng.Normal(0, 0.002), 0.01);
+    r.frequency_hz =
+        RoundToStep(day.FrequencyAt(m.operator_index, end - 1) + rng.Normal(0, 0.002), 0.01);
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -14,6 +15,10 @@
 namespace metrify::simulate {
 
 enum class RowFormat { kCsv, kNdjson };
+
+// `v` to the nearest multiple of `step` (an instrument's resolution); never
+// -0, so files never hold "-0.0".
+inline double RoundToStep(double v, double step) { return std::round(v / step) * step + 0.0; }
 
 // One simulated sample: fields in model::SeriesFields(kind) order.
 struct Row {

@@ -8,6 +8,7 @@
 #include "reference/climate_region.h"
 #include "reference/reference_year.h"
 #include "simulate/rng.h"
+#include "simulate/rows.h"
 
 namespace metrify::simulate {
 
@@ -15,8 +16,6 @@ namespace {
 
 constexpr int64_t kHourMs = 3'600'000;
 constexpr int64_t kDayMs = 86'400'000;
-
-double Round(double v, double step) { return std::round(v / step) * step; }
 
 // The reference year's hour containing `hour_start_ms` (UTC), in CET as
 // the DWD tables are.
@@ -83,11 +82,12 @@ model::Sample WeatherModel::Observation(int station, int64_t t) const {
   const Weather w = At(station, t);
   model::Sample s;
   s.timestamp_ms = t;
-  const double values[] = {Round(w.temperature_c, 0.1),     Round(w.humidity_pct, 1),
-                           Round(w.pressure_hpa, 0.1),      Round(w.wind_speed_ms, 0.1),
-                           Round(w.wind_direction_deg, 10), Round(w.cloud_cover_pct, 1),
-                           Round(w.solar_radiation_wm2, 1), Round(w.precipitation_mm, 0.1),
-                           Round(w.visibility_km, 0.1)};
+  const double values[] = {
+      RoundToStep(w.temperature_c, 0.1),     RoundToStep(w.humidity_pct, 1),
+      RoundToStep(w.pressure_hpa, 0.1),      RoundToStep(w.wind_speed_ms, 0.1),
+      RoundToStep(w.wind_direction_deg, 10), RoundToStep(w.cloud_cover_pct, 1),
+      RoundToStep(w.solar_radiation_wm2, 1), RoundToStep(w.precipitation_mm, 0.1),
+      RoundToStep(w.visibility_km, 0.1)};
   for (int i = 0; i < static_cast<int>(std::size(values)); ++i) s.Set(i, values[i] + 0.0);
   return s;
 }
