@@ -36,8 +36,8 @@ struct SegmentWriterOptions {
   codec::BlockOptions block;
   // Rows per block group, at most codec::kMaxBlockValues (the default). A
   // group ends early rather than split one timestamp's revisions. Smaller
-  // groups give aggregates finer skipping at ~30 bytes of index per group and
-  // column; tests use tiny groups to exercise group edges.
+  // groups give aggregates finer skipping at ~25 bytes of index per group and
+  // column (length, time range, statistics); tests use tiny groups to exercise group edges.
   uint32_t max_rows_per_group = codec::kMaxBlockValues;
 };
 
