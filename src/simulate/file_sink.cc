@@ -67,6 +67,13 @@ class FileSink : public Sink {
     return Status::Ok();
   }
 
+  Status Flush() override {
+    for (auto& [path, file] : files_) {
+      if (!file.flush()) return Status::IOError(fmt::format("cannot write {}", path));
+    }
+    return Status::Ok();
+  }
+
   Status Finish(const Fleet& fleet, const std::vector<Fault>& faults) override {
     for (auto& [path, file] : files_) {
       file.close();

@@ -32,14 +32,20 @@ class Run {
         weather_(o.fleet.seed, fleet_.stations),
         plan_(o.fleet.seed, o.fault_rate),
         first_day_(FloorDiv(o.start_ms, kDayMs)),
-        last_day_(FloorDiv(o.end_ms - 1, kDayMs)) {}
+        // A live run plans rollovers up to the day after its start.
+        plan_end_ms_(o.live ? std::max(o.start_ms, o.live->Now()) + kDayMs : o.end_ms),
+        cursor_(o.start_ms) {}
 
   Result<SimulationSummary> Go() {
     METRIFY_RETURN_IF_ERROR(SetUpMeters());
     METRIFY_RETURN_IF_ERROR(sink_.Begin(fleet_));
-    for (int64_t day = first_day_; day <= last_day_; ++day) METRIFY_RETURN_IF_ERROR(Day(day));
-    // Late readings due after the range still arrive, last.
-    METRIFY_RETURN_IF_ERROR(ReleaseLate(INT64_MAX, last_day_));
+    METRIFY_RETURN_IF_ERROR(o_.live ? Live() : AdvanceTo(o_.end_ms));
+    // Late readings due after the end still arrive, last.
+    METRIFY_RETURN_IF_ERROR(ReleaseLate(INT64_MAX, FloorDiv(cursor_ - 1, kDayMs)));
+    summary_.end_ms = cursor_;
+    for (Fault& f : summary_.faults) {
+      if (f.kind == FaultKind::kSilent) f.end_ms = cursor_ + kQuarterMs;
+    }
     std::sort(summary_.faults.begin(), summary_.faults.end(), [](const Fault& a, const Fault& b) {
       return std::tie(a.start_ms, a.kind, a.source) < std::tie(b.start_ms, b.kind, b.source);
     });
@@ -48,23 +54,52 @@ class Run {
   }
 
  private:
+  // Backfills to the clock's present, then sends each quarter hour once the
+  // clock has passed it, catching up whatever a slow sink held back.
+  Status Live() {
+    METRIFY_RETURN_IF_ERROR(AdvanceTo(FloorQuarter(o_.live->Now())));
+    METRIFY_RETURN_IF_ERROR(sink_.Flush());
+    while (o_.live->WaitUntil(cursor_ + kQuarterMs)) {
+      METRIFY_RETURN_IF_ERROR(AdvanceTo(FloorQuarter(o_.live->Now())));
+      METRIFY_RETURN_IF_ERROR(sink_.Flush());
+    }
+    return Status::Ok();
+  }
+
+  static int64_t FloorQuarter(int64_t t) { return FloorDiv(t, kQuarterMs) * kQuarterMs; }
+
+  // Sends everything up to `to` (a quarter hour), a day at a time.
+  Status AdvanceTo(int64_t to) {
+    while (cursor_ < to) {
+      if (o_.live && o_.live->Stopped()) break;
+      const int64_t day = FloorDiv(cursor_, kDayMs);
+      const int64_t until = std::min(to, (day + 1) * kDayMs);
+      METRIFY_RETURN_IF_ERROR(Window(day, static_cast<int>((cursor_ - day * kDayMs) / kQuarterMs),
+                                     static_cast<int>((until - day * kDayMs) / kQuarterMs)));
+      cursor_ = until;
+    }
+    return Status::Ok();
+  }
+
   // Registers, and the rollovers: a meter due one gets the register start
   // that makes it pass its limit in exactly that interval.
   Status SetUpMeters() {
     states_.resize(fleet_.meters.size());
     rollovers_.resize(fleet_.meters.size());
+    silent_from_.assign(fleet_.meters.size(), INT64_MAX);
     for (size_t i = 0; i < fleet_.meters.size(); ++i) {
       const SimMeter& m = fleet_.meters[i];
       MeterState& s = states_[i];
       s.limit_wh = std::llround(m.register_limit_kwh * 1000);
       s.register_wh = std::llround(m.register_start_kwh * 1000);
       if (m.pv_kwp > 0) continue;  // a prosumer may draw nothing in the interval
-      rollovers_[i] = plan_.RolloverOf(static_cast<int>(i), first_day_, last_day_);
+      rollovers_[i] =
+          plan_.RolloverOf(static_cast<int>(i), first_day_, FloorDiv(plan_end_ms_ - 1, kDayMs));
       if (rollovers_[i].empty()) continue;
       Fault& f = rollovers_[i].front();
       f.start_ms = std::max(f.start_ms, o_.start_ms + kQuarterMs);
       f.end_ms = f.start_ms + kQuarterMs;
-      if (f.start_ms > o_.end_ms) {
+      if (f.start_ms > plan_end_ms_) {
         rollovers_[i].clear();
         continue;
       }
@@ -108,25 +143,43 @@ class Run {
     size_t rows = 0;
   };
 
+  // The faults of meter `m` that touch `day` and start inside the run.
+  std::vector<Fault> MeterFaults(size_t m, int64_t day) const {
+    std::vector<Fault> faults = plan_.MeterDay(static_cast<int>(m), day);
+    for (const Fault& f : rollovers_[m]) {
+      if (FloorDiv(f.start_ms - 1, kDayMs) == day) faults.push_back(f);
+    }
+    std::erase_if(faults, [&](const Fault& f) { return f.start_ms <= o_.start_ms; });
+    return faults;
+  }
+
+  // Records the faults starting in the intervals ending in (lo, hi]. A
+  // silent meter's later faults are seen by no one and are not recorded.
+  void RecordFaults(size_t m, const std::vector<Fault>& faults, int64_t lo, int64_t hi,
+                    std::vector<Fault>& out) {
+    auto starts_here = [&](const Fault& f) { return f.start_ms > lo && f.start_ms <= hi; };
+    for (const Fault& f : faults) {
+      if (f.kind == FaultKind::kSilent && starts_here(f) && f.start_ms < silent_from_[m]) {
+        silent_from_[m] = f.start_ms;
+        out.push_back(f);
+      }
+    }
+    for (const Fault& f : faults) {
+      if (f.kind != FaultKind::kSilent && starts_here(f) && f.start_ms < silent_from_[m]) {
+        out.push_back(f);
+      }
+    }
+  }
+
   void MeterRange(const DayContext& ctx, int first, int last, size_t begin, size_t end,
                   ChunkOutput& out) {
     out.import_kwh.assign(fleet_.operators.size(), DaySeries{});
     std::vector<Row> rows;
     for (size_t m = begin; m < end; ++m) {
       const SimMeter& meter = fleet_.meters[m];
-      std::vector<Fault> faults = plan_.MeterDay(static_cast<int>(m), ctx.day);
-      for (const Fault& f : rollovers_[m]) {
-        if (FloorDiv(f.start_ms - 1, kDayMs) == ctx.day) faults.push_back(f);
-      }
-      // Only faults that start inside the range happen; a silent meter's
-      // later faults are not seen by anyone and are not recorded.
-      std::erase_if(faults, [&](const Fault& f) {
-        return f.start_ms <= o_.start_ms || f.start_ms > o_.end_ms;
-      });
-      for (Fault& f : faults) {
-        if (f.kind == FaultKind::kSilent) f.end_ms = o_.end_ms + kQuarterMs;
-        if (!states_[m].silent) out.faults.push_back(f);
-      }
+      const std::vector<Fault> faults = MeterFaults(m, ctx.day);
+      RecordFaults(m, faults, ctx.start_ms + first * kQuarterMs, ctx.start_ms + last * kQuarterMs,
+                   out.faults);
       const TrueDay truth = SimulateMeterDay(o_.fleet.seed, static_cast<int>(m), meter, ctx);
       for (int i = first; i < last; ++i) {
         out.import_kwh[meter.operator_index][i] += truth[i].import_wh / 1000.0;
@@ -139,18 +192,17 @@ class Run {
     }
   }
 
-  Status Day(int64_t day) {
+  // The intervals [first, last) of `day`: readings, late readings now due,
+  // grid status of those minutes and observations.
+  Status Window(int64_t day, int first, int last) {
     METRIFY_ASSIGN_OR_RETURN(const DayContext* ctx, Context(day));
-    const int first = static_cast<int>(std::clamp<int64_t>(
-        (o_.start_ms - ctx->start_ms + kQuarterMs - 1) / kQuarterMs, 0, kSlots));
-    const int last = static_cast<int>(
-        std::clamp<int64_t>(FloorDiv(o_.end_ms - ctx->start_ms, kQuarterMs), 0, kSlots));
-    FleetLoad load;
-    load.import_kwh.assign(fleet_.operators.size(), DaySeries{});
-    load.expected_kwh.assign(fleet_.operators.size(), 0);
-    for (const SimMeter& m : fleet_.meters)
-      load.expected_kwh[m.operator_index] += m.annual_kwh / 35040;
-
+    if (load_day_ != day) {
+      load_day_ = day;
+      load_.import_kwh.assign(fleet_.operators.size(), DaySeries{});
+      load_.expected_kwh.assign(fleet_.operators.size(), 0);
+      for (const SimMeter& m : fleet_.meters)
+        load_.expected_kwh[m.operator_index] += m.annual_kwh / 35040;
+    }
     const size_t threads =
         o_.threads > 0 ? o_.threads : std::max(1u, std::thread::hardware_concurrency());
     for (size_t begin = 0; begin < fleet_.meters.size(); begin += kMeterChunk * threads) {
@@ -168,25 +220,26 @@ class Run {
         late_.insert(late_.end(), part.late.begin(), part.late.end());
         summary_.faults.insert(summary_.faults.end(), part.faults.begin(), part.faults.end());
         for (size_t op = 0; op < part.import_kwh.size(); ++op) {
-          for (int i = 0; i < kSlots; ++i) load.import_kwh[op][i] += part.import_kwh[op][i];
+          for (int i = first; i < last; ++i) load_.import_kwh[op][i] += part.import_kwh[op][i];
         }
       }
     }
-    METRIFY_RETURN_IF_ERROR(ReleaseLate(ctx->start_ms + kDayMs, day));
+    const int64_t lo = ctx->start_ms + first * kQuarterMs, hi = ctx->start_ms + last * kQuarterMs;
+    METRIFY_RETURN_IF_ERROR(ReleaseLate(hi, day));
     for (const Fault& f : ctx->operator_faults) {
-      if (f.start_ms >= o_.start_ms && f.start_ms < o_.end_ms) summary_.faults.push_back(f);
+      if (f.start_ms >= lo && f.start_ms < hi) summary_.faults.push_back(f);
     }
-    METRIFY_RETURN_IF_ERROR(Grid(*ctx, load));
+    METRIFY_RETURN_IF_ERROR(Grid(*ctx, lo, hi));
     METRIFY_RETURN_IF_ERROR(Observations(*ctx, first, last));
-    contexts_.erase(contexts_.begin(), contexts_.upper_bound(day));
+    if (last == kSlots) contexts_.erase(contexts_.begin(), contexts_.upper_bound(day));
     return Status::Ok();
   }
 
-  // Sends the late readings due before `until`, in the order they arrive.
+  // Sends the late readings due at or before `until`, in the order they arrive.
   Status ReleaseLate(int64_t until, int64_t day) {
     std::vector<Row> due;
     std::erase_if(late_, [&](const Row& r) {
-      if (r.release_ms >= until) return false;
+      if (r.release_ms > until) return false;
       due.push_back(r);
       return true;
     });
@@ -201,9 +254,10 @@ class Run {
     return text.empty() ? Status::Ok() : sink_.Rows(kReading, "", day, text);
   }
 
-  Status Grid(const DayContext& ctx, const FleetLoad& load) {
+  // Grid status of the minutes in [lo, hi).
+  Status Grid(const DayContext& ctx, int64_t lo, int64_t hi) {
     const std::vector<Row> rows =
-        GridStatusRows(o_.fleet.seed, fleet_, ctx, load, weather_, o_.start_ms, o_.end_ms);
+        GridStatusRows(o_.fleet.seed, fleet_, ctx, load_, weather_, lo, hi);
     for (size_t op = 0; op < fleet_.operators.size(); ++op) {
       std::string text;
       for (const Row& r : rows) {
@@ -246,21 +300,26 @@ class Run {
   Sink& sink_;
   WeatherModel weather_;
   FaultPlan plan_;
-  int64_t first_day_, last_day_;
+  int64_t first_day_;
+  int64_t plan_end_ms_;  // rollovers are planned up to here
+  int64_t cursor_;       // everything before it is sent
   std::vector<MeterState> states_;
+  std::vector<int64_t> silent_from_;  // per meter: when it fell silent
   std::vector<std::vector<Fault>> rollovers_;
   std::map<int64_t, DayContext> contexts_;
   std::vector<Row> late_;
+  int64_t load_day_ = INT64_MIN;  // the day load_ sums
+  FleetLoad load_;
   SimulationSummary summary_;
 };
 
 }  // namespace
 
 Result<SimulationSummary> Simulate(const SimulationOptions& o, Sink& sink) {
-  if (o.end_ms <= o.start_ms) {
+  if (!o.live && o.end_ms <= o.start_ms) {
     return Status::InvalidArgument("--end must be after --start");
   }
-  if (o.start_ms % kQuarterMs != 0 || o.end_ms % kQuarterMs != 0) {
+  if (o.start_ms % kQuarterMs != 0 || (!o.live && o.end_ms % kQuarterMs != 0)) {
     return Status::InvalidArgument("--start and --end must fall on a quarter hour");
   }
   if (o.fault_rate < 0 || o.fault_rate > 1) {

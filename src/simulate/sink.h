@@ -29,6 +29,9 @@ class Sink {
   // they belong to.
   virtual Status Rows(model::SeriesKind kind, std::string_view entity, int64_t day,
                       std::string_view text) = 0;
+  // Makes what was sent so far visible to readers (a live run calls it
+  // after each quarter hour).
+  virtual Status Flush() { return Status::Ok(); }
   // The ground truth, after every row.
   virtual Status Finish(const Fleet& fleet, const std::vector<Fault>& faults) = 0;
 };
