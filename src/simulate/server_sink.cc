@@ -70,8 +70,26 @@ class ServerSink : public Sink {
         return Status::Unavailable(
             fmt::format("POST {} answered {}: {}", target, r->status, r->body.substr(0, 500)));
       }
-      return Status::Ok();
+      return CheckNoneRejected(target, r->body);
     }
+  }
+
+  // A 200 may still reject rows (ingest: items; import: rows); they end the
+  // run, or the server would not hold what --out writes.
+  static Status CheckNoneRejected(const std::string& target, const std::string& answer) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element outcome;
+    int64_t rejected = 0;
+    if (parser.parse(answer).get(outcome) || outcome["rejected"].get(rejected)) {
+      return Status::Unavailable(
+          fmt::format("POST {}: the answer is not an outcome: {}", target, answer.substr(0, 500)));
+    }
+    if (rejected == 0) return Status::Ok();
+    simdjson::dom::element first;
+    const std::string example =
+        outcome.at_pointer("/errors/0").get(first) ? "" : simdjson::minify(first);
+    return Status::Unavailable(fmt::format("POST {}: the server rejected {} rows, the first: {}",
+                                           target, rejected, example));
   }
 
   std::unique_ptr<http::HttpClient> client_;
