@@ -147,13 +147,19 @@ SimMeter MakeMeter(int index, const FleetOptions& o, const CityPicker& picker,
                                         1 + rng.Below(12), 1 + rng.Below(28));
   meter.rated_current_a = m.phases == 1 ? 60 : 100;
   m.power_factor = std::round(rng.Uniform(0.90, 0.99) * 1000) / 1000;
-  // A 5+3 digit register (99999.999 kWh): rolls over after 100 MWh, and
-  // keeps the interval energies' 0.001 kWh resolution so registers and
-  // intervals agree exactly.
-  meter.register_digits = 8;
+  // Three decimals keep the interval energies' 0.001 kWh resolution, so
+  // registers and intervals agree exactly. Households get a 5+3 digit
+  // register (99999.999 kWh); bigger consumers as many digits as give ten
+  // years of headroom, and every start leaves at least two: the only
+  // rollovers in a run (of under two years) are the planned ones, which the
+  // simulator places by moving the start.
+  const int whole_digits = std::max(5, static_cast<int>(std::ceil(std::log10(10 * m.annual_kwh))));
+  meter.register_digits = whole_digits + 3;
   meter.register_decimals = 3;
-  m.register_limit_kwh = 100000;
-  m.register_start_kwh = std::round(rng.Uniform(0, 0.6) * m.register_limit_kwh);
+  m.register_limit_kwh = std::pow(10.0, whole_digits);
+  m.register_start_kwh =
+      std::round(rng.Uniform(0, 1) *
+                 std::min(0.6 * m.register_limit_kwh, m.register_limit_kwh - 2 * m.annual_kwh));
   return m;
 }
 

@@ -42,6 +42,13 @@ void EmitMeterIntervals(int index, const SimMeter& meter, const TrueDay& truth,
   for (int i = first; i < last; ++i) {
     const int64_t t = day.start_ms + (i + 1) * kQuarterMs;
     const TrueInterval& r = truth[i];
+    // A run starting mid-day has sent nothing yet: the reading a stuck
+    // window repeats is the day's previous interval, as measured. (Stuck
+    // windows never start at a day's first reading, so i > 0 there.)
+    if (!state.has_last && i > 0) {
+      state.last = CleanRow(index, meter, truth[i - 1], t - kQuarterMs, state);
+      state.has_last = true;
+    }
     // The register counts what flowed whatever the meter sends.
     if (FaultAt(faults, FaultKind::kReset, t)) {
       state.register_wh = r.import_wh;
@@ -67,7 +74,10 @@ void EmitMeterIntervals(int index, const SimMeter& meter, const TrueDay& truth,
       state.has_last = true;
     }
     if (const Fault* f = FaultAt(faults, FaultKind::kSpike, t)) {
-      row.Set(kEnergy, std::round(row.values[kEnergy] * f->magnitude * 1000) / 1000);
+      // An interval that drew nothing (a prosumer exporting) would hide the
+      // spike: it multiplies the meter's mean quarter hour instead.
+      const double kwh = row.values[kEnergy] > 0 ? row.values[kEnergy] : meter.annual_kwh / 35040;
+      row.Set(kEnergy, std::round(kwh * f->magnitude * 1000) / 1000);
     }
     if (const Fault* f = FaultAt(faults, FaultKind::kVoltageExcursion, t)) {
       row.Set(kVoltage, std::round(f->magnitude * 10) / 10);

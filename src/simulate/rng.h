@@ -36,7 +36,10 @@ class Rng {
  public:
   // A stream for (seed, purpose, ids...): e.g. Rng(seed, Stream::kMeterDay, {meter, day}).
   Rng(uint64_t seed, Stream stream, std::initializer_list<int64_t> ids = {}) {
-    uint64_t mix = seed ^ (static_cast<uint64_t>(stream) * 0xD1B54A32D192ED03ull);
+    // The seed is hashed before the ids are folded in: XORed raw, seed s
+    // with id m would be seed s' with id m' whenever s ^ m == s' ^ m'.
+    uint64_t state = seed;
+    uint64_t mix = SplitMix64(state) ^ (static_cast<uint64_t>(stream) * 0xD1B54A32D192ED03ull);
     for (int64_t id : ids) {
       uint64_t step = mix ^ static_cast<uint64_t>(id);
       mix = SplitMix64(step);

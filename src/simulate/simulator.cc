@@ -32,8 +32,9 @@ class Run {
         weather_(o.fleet.seed, fleet_.stations),
         plan_(o.fleet.seed, o.fault_rate),
         first_day_(FloorDiv(o.start_ms, kDayMs)),
-        // A live run plans rollovers up to the day after its start.
-        plan_end_ms_(o.live ? std::max(o.start_ms, o.live->Now()) + kDayMs : o.end_ms),
+        plan_end_ms_(o.plan_until_ms > 0 ? o.plan_until_ms
+                     : o.live            ? std::max(o.start_ms, o.live->Now()) + kDayMs
+                                         : o.end_ms),
         cursor_(o.start_ms) {}
 
   Result<SimulationSummary> Go() {

@@ -25,6 +25,10 @@ struct SimulationOptions {
   // Set for a live run, which ignores end_ms and ends when the clock stops,
   // at the last quarter hour the clock passed.
   LiveClock* live = nullptr;
+  // Rollovers are planned (the register start set so that the meter rolls
+  // over on its day) up to here; 0: end_ms, or for a live run a day past
+  // the clock's present at its start. Two runs agree only with the same.
+  int64_t plan_until_ms = 0;
   double fault_rate = 0;  // probability that a meter-day starts a fault
   RowFormat format = RowFormat::kCsv;
   int threads = 0;  // 0 = one per core
