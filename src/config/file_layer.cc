@@ -12,6 +12,7 @@
 
 #include "config/key_table.h"
 #include "config/layers.h"
+#include "config/yaml_node.h"
 
 namespace metrify::config {
 namespace {
@@ -43,19 +44,11 @@ class FileWalker {
   Layer layer_;
 };
 
-int LineOf(const YAML::Node& node) { return node.Mark().line + 1; }
-
-std::string_view ShapeName(const YAML::Node& node) {
-  if (node.IsMap()) return "a map";
-  if (node.IsSequence()) return "a list";
-  return "a single value";
-}
-
 void FileWalker::WalkRoot(const YAML::Node& root) {
   if (root.IsNull()) return;  // an empty file sets nothing
   if (!root.IsMap()) {
     problems_->push_back(fmt::format("{}: expected a map of sections and keys at the top, got {}",
-                                     path_, ShapeName(root)));
+                                     path_, YamlShape(root)));
     return;
   }
   for (const auto& item : root) {
@@ -75,7 +68,7 @@ void FileWalker::WalkRoot(const YAML::Node& root) {
 void FileWalker::WalkSection(const std::string& section, const YAML::Node& node) {
   if (node.IsNull()) return;  // "server:" with every key commented out
   if (!node.IsMap()) {
-    Problem(section, fmt::format("expected a section (a map of keys), got {}", ShapeName(node)),
+    Problem(section, fmt::format("expected a section (a map of keys), got {}", YamlShape(node)),
             node);
     return;
   }
@@ -95,7 +88,7 @@ void FileWalker::AddValue(const std::string& key, const YAML::Node& key_node,
                           const YAML::Node& value) {
   if (!FirstTime(key, key_node)) return;
   if (!value.IsScalar() && !value.IsNull()) {
-    Problem(key, fmt::format("expected a single value, got {}", ShapeName(value)), key_node);
+    Problem(key, fmt::format("expected a single value, got {}", YamlShape(value)), key_node);
     return;
   }
   // A null ("key:" or "key: ~") reads as empty text: fine for strings, an
@@ -111,7 +104,7 @@ bool FileWalker::FirstTime(const std::string& key, const YAML::Node& key_node) {
 
 void FileWalker::UnknownKey(const std::string& key, const YAML::Node& key_node) {
   std::string message =
-      fmt::format("unknown key \"{}\" in {} (line {})", key, path_, LineOf(key_node));
+      fmt::format("unknown key \"{}\" in {} (line {})", key, path_, YamlLine(key_node));
   std::string suggestion = SuggestKey(key);
   if (!suggestion.empty()) message += fmt::format("; did you mean \"{}\"?", suggestion);
   problems_->push_back(std::move(message));
@@ -119,11 +112,11 @@ void FileWalker::UnknownKey(const std::string& key, const YAML::Node& key_node) 
 
 void FileWalker::NotAName(const YAML::Node& key_node) {
   problems_->push_back(fmt::format("{} line {}: expected a key name, got {}", path_,
-                                   LineOf(key_node), ShapeName(key_node)));
+                                   YamlLine(key_node), YamlShape(key_node)));
 }
 
 ValueSource FileWalker::Source(const YAML::Node& node) const {
-  return ValueSource{.kind = ValueSource::Kind::kFile, .path = path_, .line = LineOf(node)};
+  return ValueSource{.kind = ValueSource::Kind::kFile, .path = path_, .line = YamlLine(node)};
 }
 
 void FileWalker::Problem(const std::string& key, std::string_view what, const YAML::Node& node) {

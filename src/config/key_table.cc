@@ -132,22 +132,6 @@ const KeyDef kKeys[] = {
 };
 // clang-format on
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-  // One row of the Levenshtein table; names are short, so this stays cheap.
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 std::string_view Leaf(std::string_view name) {
   size_t dot = name.rfind('.');
   return dot == std::string_view::npos ? name : name.substr(dot + 1);
@@ -214,19 +198,12 @@ std::string EnvVarName(const KeyDef& key) {
 }
 
 std::string SuggestKey(std::string_view name) {
-  // A small typo (about one edit per four characters) is the usual mistake;
-  // a key put in the wrong section is the other, caught by its leaf name.
-  const size_t limit = std::max<size_t>(1, name.size() / 4);
-  const KeyDef* best = nullptr;
-  size_t best_distance = limit + 1;
-  for (const KeyDef& key : kKeys) {
-    size_t distance = EditDistance(name, key.name);
-    if (distance < best_distance) {
-      best = &key;
-      best_distance = distance;
-    }
-  }
-  if (best != nullptr) return std::string(best->name);
+  // A small typo is the usual mistake; a key put in the wrong section is
+  // the other, caught by its leaf name.
+  std::vector<std::string_view> names;
+  for (const KeyDef& key : kKeys) names.push_back(key.name);
+  std::string_view closest = Closest(name, names);
+  if (!closest.empty()) return std::string(closest);
   for (const KeyDef& key : kKeys) {
     if (key.leaf() == Leaf(name)) return std::string(key.name);
   }
