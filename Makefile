@@ -34,6 +34,7 @@ bench: build
 	./$(BUILD_DIR)/parse_bench
 	./$(BUILD_DIR)/wal_bench
 	./$(BUILD_DIR)/segment_bench
+	./$(BUILD_DIR)/estimation_bench
 	./$(BUILD_DIR)/metrify bench ingest --meters 10000 --days 7
 	./$(BUILD_DIR)/metrify bench query
 

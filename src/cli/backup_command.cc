@@ -40,8 +40,7 @@ namespace stdfs = std::filesystem;
 
 constexpr std::string_view kStagingName = ".restore-staging";
 constexpr size_t kCopyChunk = 4u << 20;
-constexpr model::SeriesKind kKinds[] = {model::SeriesKind::kReading, model::SeriesKind::kGridStatus,
-                                        model::SeriesKind::kObservation};
+constexpr auto& kKinds = model::kAllSeriesKinds;
 
 std::string Absolute(const std::string& path) {
   std::error_code ec;

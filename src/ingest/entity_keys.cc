@@ -6,8 +6,9 @@
 namespace metrify::ingest {
 
 std::string_view EntityNounOf(model::SeriesKind kind) {
-  switch (kind) {
+  switch (model::EntityKindOf(kind)) {
     case model::SeriesKind::kReading:
+    case model::SeriesKind::kVeeOverlay:
       return model::EntityTraits<model::Meter>::kNoun;
     case model::SeriesKind::kGridStatus:
       return model::EntityTraits<model::GridOperator>::kNoun;
@@ -18,8 +19,9 @@ std::string_view EntityNounOf(model::SeriesKind kind) {
 }
 
 Result<uint32_t> EntityKeys::KeyFromStore(model::SeriesKind kind, std::string_view id) {
-  switch (kind) {
+  switch (model::EntityKindOf(kind)) {
     case model::SeriesKind::kReading:
+    case model::SeriesKind::kVeeOverlay:
       return store_.meters().KeyOf(id);
     case model::SeriesKind::kGridStatus:
       return store_.grid_operators().KeyOf(id);
@@ -31,8 +33,9 @@ Result<uint32_t> EntityKeys::KeyFromStore(model::SeriesKind kind, std::string_vi
 
 Result<std::vector<std::pair<std::string, uint32_t>>> EntityKeys::AllFromStore(
     model::SeriesKind kind) {
-  switch (kind) {
+  switch (model::EntityKindOf(kind)) {
     case model::SeriesKind::kReading:
+    case model::SeriesKind::kVeeOverlay:
       return store_.meters().AllKeys();
     case model::SeriesKind::kGridStatus:
       return store_.grid_operators().AllKeys();
@@ -109,17 +112,19 @@ void EntityKeys::Forget(model::SeriesKind kind, std::string_view id) {
 }
 
 void EntityKeys::Follow(registry::Registry& registry) {
-  registry.set_listener([this](std::string_view noun, std::string_view id, bool deleted) {
-    for (model::SeriesKind kind : {model::SeriesKind::kReading, model::SeriesKind::kGridStatus,
-                                   model::SeriesKind::kObservation}) {
-      if (noun != EntityNounOf(kind)) continue;
-      if (deleted) {
-        Forget(kind, id);
-      } else {
-        (void)Find(kind, id);  // a store error here is retried by the next Find
-      }
-    }
-  });
+  registry.add_listener(
+      [this](std::string_view noun, std::string_view id, registry::Registry::Change change) {
+        const bool deleted = change == registry::Registry::Change::kDeleted;
+        for (model::SeriesKind kind : {model::SeriesKind::kReading, model::SeriesKind::kGridStatus,
+                                       model::SeriesKind::kObservation}) {
+          if (noun != EntityNounOf(kind)) continue;
+          if (deleted) {
+            Forget(kind, id);
+          } else {
+            (void)Find(kind, id);  // a store error here is retried by the next Find
+          }
+        }
+      });
 }
 
 }  // namespace metrify::ingest

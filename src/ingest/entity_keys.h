@@ -57,8 +57,12 @@ class EntityKeys {
     std::unordered_map<uint32_t, std::string> ids;
     mutable Sorted sorted;  // null when keys changed since it was built
   };
-  Table& TableOf(model::SeriesKind kind) { return tables_[static_cast<int>(kind) - 1]; }
-  const Table& TableOf(model::SeriesKind kind) const { return tables_[static_cast<int>(kind) - 1]; }
+  Table& TableOf(model::SeriesKind kind) {
+    return tables_[static_cast<int>(model::EntityKindOf(kind)) - 1];
+  }
+  const Table& TableOf(model::SeriesKind kind) const {
+    return tables_[static_cast<int>(model::EntityKindOf(kind)) - 1];
+  }
   Result<uint32_t> KeyFromStore(model::SeriesKind kind, std::string_view id);
   Result<std::vector<std::pair<std::string, uint32_t>>> AllFromStore(model::SeriesKind kind);
 

@@ -35,10 +35,28 @@ const std::vector<SeriesField>& SeriesFields(SeriesKind kind) {
       {"precipitation_mm", "mm", "Precipitation"},
       {"visibility_km", "km", "Visibility"},
   };
+  // Status and rule ids are small integers (vee/status.h); `fired` is a
+  // bit set of rule ids.
+  static const std::vector<SeriesField> kVeeOverlay = {
+      {"energy_kwh", "kWh", "Validated interval energy (absent: none)"},
+      {"energy_export_kwh", "kWh", "Validated export energy"},
+      {"register_kwh", "kWh", "Validated register"},
+      {"raw_energy_kwh", "kWh", "The raw reading's energy it stands for (absent: none)"},
+      {"status", "", "vee::ValueStatus"},
+      {"rule", "", "vee::RuleId that decided the status"},
+      {"fired", "", "Bit set of the vee::RuleIds that fired"},
+      {"invalid_fields", "", "Bit set of the raw fields outside their range"},
+      {"late_by_s", "s", "How far the meter's data had advanced when the reading arrived"},
+  };
   switch (kind) {
-    case SeriesKind::kReading: return kReading;
-    case SeriesKind::kGridStatus: return kGridStatus;
-    case SeriesKind::kObservation: return kObservation;
+    case SeriesKind::kReading:
+      return kReading;
+    case SeriesKind::kGridStatus:
+      return kGridStatus;
+    case SeriesKind::kObservation:
+      return kObservation;
+    case SeriesKind::kVeeOverlay:
+      return kVeeOverlay;
   }
   return kReading;
 }
@@ -53,9 +71,14 @@ std::optional<int> SeriesFieldIndex(SeriesKind kind, std::string_view name) {
 
 std::string_view SeriesKindName(SeriesKind kind) {
   switch (kind) {
-    case SeriesKind::kReading: return "reading";
-    case SeriesKind::kGridStatus: return "grid_status";
-    case SeriesKind::kObservation: return "observation";
+    case SeriesKind::kReading:
+      return "reading";
+    case SeriesKind::kGridStatus:
+      return "grid_status";
+    case SeriesKind::kObservation:
+      return "observation";
+    case SeriesKind::kVeeOverlay:
+      return "vee_overlay";
   }
   return "unknown";
 }

@@ -20,7 +20,19 @@ enum class SeriesKind : uint8_t {
   kReading = 1,      // a smart meter's interval reading
   kGridStatus = 2,   // a grid operator's status sample
   kObservation = 3,  // a weather station's observation
+  // VEE's verdict on a meter's interval where it differs from the raw
+  // reading: an estimate, an invalid or missing value, a rule that fired
+  // (docs/vee.md). Keyed like readings (meter keys); written only by VEE.
+  kVeeOverlay = 4,
 };
+// The kind whose entities key `kind`'s series: the VEE overlay is keyed by
+// meters, like readings; every other kind by its own.
+constexpr SeriesKind EntityKindOf(SeriesKind kind) {
+  return kind == SeriesKind::kVeeOverlay ? SeriesKind::kReading : kind;
+}
+// Every kind, in SeriesKind order.
+inline constexpr SeriesKind kAllSeriesKinds[] = {SeriesKind::kReading, SeriesKind::kGridStatus,
+                                                 SeriesKind::kObservation, SeriesKind::kVeeOverlay};
 
 struct SeriesField {
   std::string_view name;  // wire name, e.g. "energy_kwh"
@@ -44,10 +56,10 @@ inline constexpr int32_t kDefaultIntervalSeconds = 900;
 // One sample of one entity at one instant. A field is present when its bit
 // is set in `present`; absent fields hold NaN.
 struct Sample {
-  std::string entity_id;      // meter, grid operator or weather station id
-  int64_t timestamp_ms = 0;   // UTC; for readings the END of the interval
-  int32_t interval_s = 0;     // readings: interval length; others: 0
-  uint16_t present = 0;       // bit i set: values[i] was given
+  std::string entity_id;     // meter, grid operator or weather station id
+  int64_t timestamp_ms = 0;  // UTC; for readings the END of the interval
+  int32_t interval_s = 0;    // readings: interval length; others: 0
+  uint16_t present = 0;      // bit i set: values[i] was given
   std::array<double, kMaxSeriesFields> values{};
 
   bool Has(int field) const { return (present >> field) & 1u; }

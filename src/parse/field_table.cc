@@ -8,6 +8,7 @@ namespace metrify::parse {
 std::string_view EntityKey(model::SeriesKind kind) {
   switch (kind) {
     case model::SeriesKind::kReading:
+    case model::SeriesKind::kVeeOverlay:
       return "meter_id";
     case model::SeriesKind::kGridStatus:
       return "operator_id";
@@ -21,6 +22,7 @@ const FieldTable& FieldTable::For(model::SeriesKind kind) {
   static const FieldTable kReading(model::SeriesKind::kReading);
   static const FieldTable kGridStatus(model::SeriesKind::kGridStatus);
   static const FieldTable kObservation(model::SeriesKind::kObservation);
+  static const FieldTable kVeeOverlay(model::SeriesKind::kVeeOverlay);
   switch (kind) {
     case model::SeriesKind::kReading:
       return kReading;
@@ -28,6 +30,8 @@ const FieldTable& FieldTable::For(model::SeriesKind kind) {
       return kGridStatus;
     case model::SeriesKind::kObservation:
       return kObservation;
+    case model::SeriesKind::kVeeOverlay:
+      return kVeeOverlay;
   }
   return kReading;
 }

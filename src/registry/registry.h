@@ -9,6 +9,7 @@
 #include <functional>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "common/result.h"
 #include "model/entity.h"
@@ -21,13 +22,14 @@ class Registry {
   // `store` must outlive the registry.
   explicit Registry(store::RegistryStore& store) : store_(store) {}
 
-  // Told after every successful create and delete, with the entity's noun
-  // ("meter", "grid operator", "weather station") and id: caches keyed by
-  // id (the ingest path's key table) stay in step. Set before use; called on
-  // the thread that made the change.
+  // Told after every successful create, update and delete, with the
+  // entity's noun ("meter", "grid operator", "weather station") and id:
+  // caches keyed by id (the ingest path's key table, VEE's meter details)
+  // stay in step. Add before use; called on the thread that made the change.
+  enum class Change { kCreated, kUpdated, kDeleted };
   using ChangeListener =
-      std::function<void(std::string_view noun, std::string_view id, bool deleted)>;
-  void set_listener(ChangeListener listener) { listener_ = std::move(listener); }
+      std::function<void(std::string_view noun, std::string_view id, Change change)>;
+  void add_listener(ChangeListener listener) { listeners_.push_back(std::move(listener)); }
 
   // Creates an entity from named values. Errors: InvalidArgument with a
   // detail per bad field; AlreadyExists. Durable on return.
@@ -37,7 +39,7 @@ class Registry {
     METRIFY_RETURN_IF_ERROR(Apply(entity, values, model::ApplyMode::kCreate));
     Complete(entity);
     METRIFY_RETURN_IF_ERROR(Repo<T>().Create(entity));
-    if (listener_) listener_(model::EntityTraits<T>::kNoun, entity.id, false);
+    Notify<T>(entity.id, Change::kCreated);
     return entity;
   }
 
@@ -51,6 +53,7 @@ class Registry {
     METRIFY_RETURN_IF_ERROR(Apply(entity, values, model::ApplyMode::kReplace));
     Complete(entity);
     METRIFY_RETURN_IF_ERROR(Repo<T>().Update(entity));
+    Notify<T>(entity.id, Change::kUpdated);
     return entity;
   }
 
@@ -60,6 +63,7 @@ class Registry {
     METRIFY_ASSIGN_OR_RETURN(T entity, Repo<T>().Get(id));
     METRIFY_RETURN_IF_ERROR(Apply(entity, values, model::ApplyMode::kPatch));
     METRIFY_RETURN_IF_ERROR(Repo<T>().Update(entity));
+    Notify<T>(entity.id, Change::kUpdated);
     return entity;
   }
 
@@ -77,13 +81,19 @@ class Registry {
   template <typename T>
   Status Delete(std::string_view id) {
     METRIFY_RETURN_IF_ERROR(Repo<T>().Delete(id));
-    if (listener_) listener_(model::EntityTraits<T>::kNoun, id, true);
+    Notify<T>(id, Change::kDeleted);
     return Status::Ok();
   }
 
   store::RegistryStore& store() { return store_; }
 
  private:
+  template <typename T>
+  void Notify(std::string_view id, Change change) {
+    for (const ChangeListener& listener : listeners_)
+      listener(model::EntityTraits<T>::kNoun, id, change);
+  }
+
   template <typename T>
   Status Apply(T& entity, const model::FieldValues& values, model::ApplyMode mode) {
     std::vector<model::FieldError> errors = model::ApplyValues(entity, values, mode);
@@ -118,7 +128,7 @@ class Registry {
   }
 
   store::RegistryStore& store_;
-  ChangeListener listener_;
+  std::vector<ChangeListener> listeners_;
 };
 
 }  // namespace metrify::registry

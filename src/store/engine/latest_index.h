@@ -65,8 +65,8 @@ class LatestIndex {
   const Entry* Find(SeriesKey key) const;
   std::mutex& LockOf(uint32_t key) const { return locks_[key % kLocks].mu; }
 
-  std::array<Kind, 3> kinds_;                      // by SeriesKind - 1
-  mutable std::array<PaddedMutex, kLocks> locks_;  // guard entries, by key
+  std::array<Kind, std::size(model::kAllSeriesKinds)> kinds_;  // by SeriesKind - 1
+  mutable std::array<PaddedMutex, kLocks> locks_;              // guard entries, by key
 };
 
 }  // namespace metrify::engine

@@ -76,8 +76,7 @@ ReadingsEngine::~ReadingsEngine() {
 }
 
 Status ReadingsEngine::LoadLatest() {
-  for (model::SeriesKind kind : {model::SeriesKind::kReading, model::SeriesKind::kGridStatus,
-                                 model::SeriesKind::kObservation}) {
+  for (model::SeriesKind kind : model::kAllSeriesKinds) {
     METRIFY_RETURN_IF_ERROR(catalog_->ForEachNewest(
         kind, [this](SeriesKey key, const HeadSample& s) { latest_.Offer(key, s); }));
   }

@@ -30,8 +30,7 @@ Result<size_t> ReadingsEngine::DropExpired() {
     head_.DrainPartition(day, [](SeriesKey, std::vector<HeadSample>&) {});
     ++dropped;
   }
-  for (model::SeriesKind kind : {model::SeriesKind::kReading, model::SeriesKind::kGridStatus,
-                                 model::SeriesKind::kObservation}) {
+  for (model::SeriesKind kind : model::kAllSeriesKinds) {
     for (int32_t day : catalog_->Days(kind)) {
       if (day >= cutoff) break;
       SegmentCatalog::Segments segments;

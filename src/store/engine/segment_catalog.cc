@@ -11,8 +11,7 @@ namespace metrify::engine {
 
 namespace {
 
-constexpr model::SeriesKind kKinds[] = {model::SeriesKind::kReading, model::SeriesKind::kGridStatus,
-                                        model::SeriesKind::kObservation};
+constexpr auto& kKinds = model::kAllSeriesKinds;
 
 // Days since 1970-01-01 of a "yyyy-mm-dd" directory name, or nullopt.
 std::optional<int32_t> DayOfDirName(const std::string& name) {

@@ -59,7 +59,9 @@ Status SegmentReader::CheckHeader(std::string_view header) {
                                   kFormatVersion));
   }
   const uint8_t kind = static_cast<uint8_t>(header[12]);
-  if (kind < 1 || kind > 3) return Corrupt(12, fmt::format("unknown series kind {}", kind));
+  if (kind < 1 || kind > static_cast<uint8_t>(model::SeriesKind::kVeeOverlay)) {
+    return Corrupt(12, fmt::format("unknown series kind {}", kind));
+  }
   kind_ = static_cast<model::SeriesKind>(kind);
   day_ = static_cast<int32_t>(codec::DecodeFixed32(header.data() + 13));
   return Status::Ok();

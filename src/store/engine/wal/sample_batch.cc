@@ -21,7 +21,7 @@ constexpr size_t kMinSampleBytes = 4;
 
 bool IsKnownKind(uint8_t kind) {
   return kind >= static_cast<uint8_t>(model::SeriesKind::kReading) &&
-         kind <= static_cast<uint8_t>(model::SeriesKind::kObservation);
+         kind <= static_cast<uint8_t>(model::SeriesKind::kVeeOverlay);
 }
 
 // Timestamps subtract and add modulo 2^64 so that any two int64 values have

@@ -185,7 +185,7 @@ TEST(SampleBatch, TrailingBytesAreCorruption) {
 TEST(SampleBatch, UnknownKindIsCorruption) {
   SeriesKind kind{};
   std::vector<WalSample> samples;
-  for (char kind_byte : {'\x00', '\x04', '\xff'}) {
+  for (char kind_byte : {'\x00', '\x05', '\xff'}) {  // 4 is the VEE overlay
     const std::string payload = std::string(1, kind_byte) + '\0';
     EXPECT_EQ(DecodeSampleBatch(payload, &kind, &samples).code(), StatusCode::kCorruption);
   }

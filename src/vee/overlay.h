@@ -1,0 +1,36 @@
+// The VEE overlay (docs/vee.md "Storage"): VEE stores a validated interval
+// only where it differs from the raw reading, as a sample of
+// model::SeriesKind::kVeeOverlay keyed by the meter. The validated view of
+// an interval is its overlay row when there is one, else the raw reading
+// (MEASURED, nothing fired). A row that once differed and no longer does is
+// overwritten by a "plain" row carrying the raw values, so the rule holds
+// without deletes.
+#pragma once
+
+#include <cstdint>
+
+#include "store/engine/head/head.h"
+#include "store/engine/wal/sample_batch.h"
+#include "vee/validator.h"
+
+namespace metrify::vee {
+
+// Overlay field indices (model/series.cc order).
+namespace overlay_field {
+inline constexpr int kEnergy = 0, kExport = 1, kRegister = 2, kRawEnergy = 3, kStatus = 4,
+                     kRule = 5, kFired = 6, kInvalidFields = 7, kLateBy = 8;
+}
+
+// `row` as an overlay sample of meter `key`; `raw_energy` is the raw
+// reading's energy it stands for (NaN: none).
+engine::wal::WalSample ToOverlay(uint32_t key, int32_t interval_s, const ValidatedInterval& row,
+                                 double raw_energy);
+// An overlay sample back as a validated interval (quality not set).
+ValidatedInterval FromOverlay(const engine::HeadSample& sample);
+
+// Whether `row` says nothing the raw reading does not: MEASURED, nothing
+// fired or out of range, on time, and the raw energy itself. Such rows are
+// not stored unless they replace an overlay row.
+bool IsPlain(const ValidatedInterval& row, double raw_energy, int32_t interval_s);
+
+}  // namespace metrify::vee

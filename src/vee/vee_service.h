@@ -1,0 +1,104 @@
+// VeeService: validation and estimation as readings arrive (docs/vee.md
+// "Pipeline"). The ingest path tells it which meters got which timestamps
+// (Observe, after the raw readings are durable); a worker thread then runs
+// each such meter's window (validator.h) over the raw readings read back
+// from the engine and stores what differs from them in the VEE overlay
+// (overlay.h). A reading older than the meter's anchor (late data) makes
+// the worker validate again from the start of its local day, so an
+// estimate it had made is replaced by the measured value.
+//
+// What each meter usually draws (MeterTypical: per local quarter hour and
+// per day) is learned from its final measured intervals.
+//
+// Thread safety: Observe, Drain and stats may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <thread>
+#include <unordered_map>
+
+#include "store/engine/readings_engine.h"
+#include "vee/local_clock.h"
+#include "vee/rules.h"
+#include "vee/validator.h"
+
+namespace metrify::vee {
+
+struct VeeStats {
+  uint64_t windows = 0;       // meter windows validated
+  uint64_t readings = 0;      // intervals validated (a reading may be validated again)
+  uint64_t overlay_rows = 0;  // overlay samples appended
+  uint64_t rewinds = 0;       // windows restarted for late data
+  uint64_t errors = 0;        // windows that failed (retried with the next data)
+  size_t dirty_meters = 0;    // waiting to be validated
+};
+
+class VeeService {
+ public:
+  // The meter behind a registry key, or nullopt when there is none (deleted).
+  using MeterLookup = std::function<std::optional<MeterInfo>(uint32_t key)>;
+  using Clock = std::function<int64_t()>;  // wall time, ms
+
+  // `engine` must outlive the service. Starts the worker thread.
+  VeeService(engine::ReadingsEngine& engine, MeterLookup meters, RulesConfig rules, Clock now);
+  // Stops the worker (what is still dirty is validated after the next start,
+  // from the meters' anchors: docs/vee.md "Restarts").
+  ~VeeService();
+  VeeService(const VeeService&) = delete;
+  VeeService& operator=(const VeeService&) = delete;
+
+  // Readings of these meters are durable in the engine.
+  void Observe(std::span<const engine::wal::WalSample> readings);
+  // Waits until every meter observed so far is validated.
+  void Drain();
+
+  VeeStats stats() const;
+
+  // Validates meter `key` now on the calling thread (the worker's step;
+  // tests call it directly). Errors: the engine's, or the meter's time zone.
+  Status ValidateMeter(uint32_t key);
+
+ private:
+  struct MeterState {
+    Anchor anchor;
+    int64_t max_seen_ms = INT64_MIN;               // newest timestamp observed
+    int64_t rewind_from_ms = INT64_MAX;            // earliest late timestamp not yet validated
+    std::unordered_map<int64_t, int64_t> late_by;  // late timestamps -> how late (ms)
+    bool queued = false;
+    MeterTypical typical;
+    // The local day being learned from final rows.
+    int64_t learn_day = INT64_MIN;
+    double learn_kwh = 0;
+    int learn_count = 0;
+    int64_t learned_until_ms = INT64_MIN;
+  };
+
+  void Run();
+  Anchor AnchorBefore(uint32_t key, const MeterInfo& meter, LocalClock& clock, int64_t day_start);
+  void Learn(MeterState& state, const MeterInfo& meter, LocalClock& clock,
+             std::span<const ValidatedInterval> rows);
+
+  engine::ReadingsEngine& engine_;
+  MeterLookup meters_;
+  RulesConfig rules_;
+  Clock now_;
+
+  mutable std::mutex mu_;
+  std::condition_variable work_, idle_;
+  std::unordered_map<uint32_t, std::unique_ptr<MeterState>> states_;  // guarded by mu_
+  std::deque<uint32_t> queue_;                                        // guarded by mu_
+  bool busy_ = false;                                                 // guarded by mu_
+  bool stop_ = false;                                                 // guarded by mu_
+  VeeStats stats_;                                                    // guarded by mu_
+  std::thread worker_;
+};
+
+}  // namespace metrify::vee

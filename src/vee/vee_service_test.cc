@@ -1,0 +1,167 @@
+#include "vee/vee_service.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "store/engine/engine_test_support.h"
+#include "store/engine/wal/wal_test_support.h"
+#include "vee/overlay.h"
+
+namespace metrify::vee {
+namespace {
+
+using engine::wal::WalSample;
+using engine::wal::test_support::TempDir;
+
+constexpr int64_t kQ = 900'000;
+constexpr int64_t kT0 = 1736899200000;  // 2025-01-15T00:00:00Z
+constexpr uint32_t kMeter = 7;
+
+// A meter drawing `kwh(i)` in interval i (ending at kT0 + i quarter hours),
+// its register counting from 1000 kWh.
+struct Truth {
+  std::vector<double> kwh;
+  WalSample At(int i) const {
+    double reg = 1000;
+    for (int k = 1; k <= i; ++k) reg += kwh[k];
+    WalSample s;
+    s.entity_key = kMeter;
+    s.timestamp_ms = kT0 + i * kQ;
+    s.interval_s = 900;
+    s.values[0] = kwh[i];
+    s.values[2] = std::round(reg * 1000) / 1000;
+    s.present = 0b101;
+    return s;
+  }
+};
+
+class VeeServiceTest : public ::testing::Test {
+ protected:
+  VeeServiceTest() {
+    auto opened = engine::ReadingsEngine::Open(FileSystem::Posix(), dir_.path(),
+                                               engine::test_support::ManualFlushOptions());
+    EXPECT_TRUE(opened.has_value());
+    engine_ = std::move(*opened);
+    MeterInfo meter;
+    meter.id = "SM7";
+    meter.register_digits = 8;
+    meter.register_decimals = 3;
+    vee_ = std::make_unique<VeeService>(
+        *engine_,
+        [meter](uint32_t key) -> std::optional<MeterInfo> {
+          if (key == kMeter) return meter;
+          return std::nullopt;
+        },
+        RulesConfig::Defaults(), [] { return kT0 + 10 * int64_t{86'400'000}; });
+    for (int i = 0; i <= 400; ++i) truth_.kwh.push_back(0.1 + 0.05 * (i % 4));
+  }
+
+  // Stores readings `first`..`last` of the truth (skipping `skip`) and
+  // tells VEE, as the ingest path does.
+  void Send(int first, int last, std::initializer_list<int> skip = {},
+            std::map<int, double> energy = {}) {
+    std::vector<WalSample> batch;
+    for (int i = first; i <= last; ++i) {
+      if (std::find(skip.begin(), skip.end(), i) != skip.end()) continue;
+      WalSample s = truth_.At(i);
+      if (auto it = energy.find(i); it != energy.end()) s.values[0] = it->second;
+      batch.push_back(s);
+    }
+    ASSERT_TRUE(engine_->Append(model::SeriesKind::kReading, batch).has_value());
+    vee_->Observe(batch);
+    vee_->Drain();
+  }
+
+  std::map<int, ValidatedInterval> Overlay() {
+    std::vector<engine::HeadSample> rows;
+    EXPECT_TRUE(engine_
+                    ->ReadLatest({model::SeriesKind::kVeeOverlay, kMeter}, 0,
+                                 kT0 + 30 * int64_t{86'400'000}, &rows)
+                    .ok());
+    std::map<int, ValidatedInterval> out;
+    for (const auto& s : rows) out[static_cast<int>((s.timestamp_ms - kT0) / kQ)] = FromOverlay(s);
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<engine::ReadingsEngine> engine_;
+  std::unique_ptr<VeeService> vee_;
+  Truth truth_;
+};
+
+TEST_F(VeeServiceTest, CleanReadingsLeaveNoOverlay) {
+  for (int i = 1; i <= 96; i += 8) Send(i, i + 7);
+  EXPECT_TRUE(Overlay().empty());
+  EXPECT_GT(vee_->stats().windows, 0u);
+  EXPECT_EQ(vee_->stats().errors, 0u);
+}
+
+TEST_F(VeeServiceTest, GapsAndSpikesAreEstimatedFromTheRegisters) {
+  Send(1, 40, {10, 11, 12}, {{20, 4.0}});
+  std::map<int, ValidatedInterval> overlay = Overlay();
+  EXPECT_EQ(vee_->stats().errors, 0u);
+  for (int i : {10, 11, 12}) {
+    ASSERT_TRUE(overlay.contains(i)) << i;
+    EXPECT_EQ(overlay[i].status, ValueStatus::kEstimated);
+    EXPECT_EQ(overlay[i].rule, RuleId::kRegisterSpread);
+  }
+  double gap = 0, truth = 0;
+  for (int i : {10, 11, 12}) gap += overlay[i].energy_kwh, truth += truth_.kwh[i];
+  EXPECT_NEAR(gap, truth, 1e-9);
+  ASSERT_TRUE(overlay.contains(20));
+  EXPECT_EQ(overlay[20].status, ValueStatus::kEstimated);
+  EXPECT_TRUE(overlay[20].fired & (1u << static_cast<int>(RuleId::kSpike)));
+  EXPECT_NEAR(overlay[20].energy_kwh, truth_.kwh[20], 1e-9);
+  EXPECT_EQ(overlay.size(), 4u + overlay.count(21)) << "nothing else differs from raw";
+}
+
+TEST_F(VeeServiceTest, TheOverlayOutlivesAFlushAndARestart) {
+  Send(1, 40, {10});
+  const std::map<int, ValidatedInterval> before = Overlay();
+  ASSERT_TRUE(before.contains(10));
+  vee_.reset();
+  ASSERT_TRUE(engine_->Close().ok());
+  engine_.reset();
+  auto reopened = engine::ReadingsEngine::Open(FileSystem::Posix(), dir_.path(),
+                                               engine::test_support::ManualFlushOptions());
+  ASSERT_TRUE(reopened.has_value()) << reopened.status().ToString();
+  engine_ = std::move(*reopened);
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() + "/vee_overlay"));
+  const std::map<int, ValidatedInterval> after = Overlay();
+  ASSERT_EQ(after.size(), before.size());
+  EXPECT_EQ(after.at(10).status, ValueStatus::kEstimated);
+  EXPECT_DOUBLE_EQ(after.at(10).energy_kwh, before.at(10).energy_kwh);
+}
+
+TEST_F(VeeServiceTest, ALateReadingReplacesItsEstimate) {
+  Send(1, 30, {10});
+  Send(31, 60);
+  ASSERT_EQ(Overlay()[10].status, ValueStatus::kEstimated);
+  Send(10, 10);
+  std::map<int, ValidatedInterval> overlay = Overlay();
+  EXPECT_EQ(overlay[10].status, ValueStatus::kMeasured);
+  EXPECT_DOUBLE_EQ(overlay[10].energy_kwh, truth_.kwh[10]);
+  EXPECT_EQ(overlay[10].late_by_s, 50 * 900) << "it came after reading 60";
+  EXPECT_EQ(vee_->stats().rewinds, 1u);
+}
+
+TEST_F(VeeServiceTest, AZeroDayFromAMeterThatUsuallyConsumesIsFlagged) {
+  // Three days of normal use teach the meter's usual day (its local days
+  // in between are complete); then a day of nothing.
+  for (int i = 289; i <= 384; ++i) truth_.kwh[i] = 0;
+  for (int day = 0; day < 4; ++day) Send(day * 96 + 1, day * 96 + 96);
+  Send(385, 386);
+  std::map<int, ValidatedInterval> overlay = Overlay();
+  const uint32_t zero_streak = 1u << static_cast<int>(RuleId::kZeroStreak);
+  EXPECT_FALSE(overlay.contains(383)) << "95 zero intervals are no streak yet";
+  ASSERT_TRUE(overlay.contains(384));
+  EXPECT_TRUE(overlay[384].fired & zero_streak);
+  EXPECT_EQ(overlay[384].status, ValueStatus::kMeasured);
+  EXPECT_EQ(vee_->stats().errors, 0u);
+}
+
+}  // namespace
+}  // namespace metrify::vee
