@@ -9,6 +9,12 @@
 
 namespace metrify {
 
+// a / b rounded towards minus infinity (instants before 1970 too).
+// REQUIRES: b > 0.
+constexpr int64_t FloorDiv(int64_t a, int64_t b) { return a / b - (a % b < 0 ? 1 : 0); }
+// The largest multiple of `step` at or before `t`: the grid point of `t`.
+constexpr int64_t FloorToMultiple(int64_t t, int64_t step) { return FloorDiv(t, step) * step; }
+
 // Milliseconds since the Unix epoch, from the system clock.
 int64_t NowMillis();
 

@@ -24,7 +24,6 @@ constexpr int64_t kMsPerDay = 86'400'000;
 constexpr int64_t kMinMs = -62'135'596'800'000;
 constexpr int64_t kMaxMs = 253'402'300'799'999;
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - (a % b < 0 ? 1 : 0); }
 int64_t CeilDiv(int64_t a, int64_t b) { return -FloorDiv(-a, b); }
 
 // date reports the first and last offset periods as reaching years -32767

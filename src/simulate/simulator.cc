@@ -7,6 +7,7 @@
 #include <thread>
 #include <tuple>
 
+#include "common/time.h"
 #include "simulate/day_context.h"
 #include "simulate/grid_model.h"
 #include "simulate/meter_emitter.h"
@@ -20,8 +21,6 @@ namespace {
 constexpr auto kReading = model::SeriesKind::kReading;
 // Meters generated at once: bounds the text held before it is written.
 constexpr size_t kMeterChunk = 2048;
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 class Run {
  public:

@@ -4,6 +4,7 @@
 // meter's wall clock.
 #include <algorithm>
 
+#include "common/time.h"
 #include "reference/load_profile.h"
 #include "vee/estimate_time.h"
 #include "vee/estimation.h"
@@ -12,8 +13,6 @@ namespace metrify::vee {
 namespace {
 
 constexpr int64_t kQuarterMs = 900'000;
-
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - (a % b < 0 ? 1 : 0); }
 
 // The profile's energy in [start_ms, end_ms): every quarter hour of real
 // time the interval overlaps, in proportion to the overlap. Local quarter

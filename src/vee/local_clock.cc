@@ -4,13 +4,13 @@
 
 #include <chrono>
 
+#include "common/time.h"
 #include "query/calendar.h"
 
 namespace metrify::vee {
 
 namespace {
 constexpr int64_t kDayMs = 86'400'000;
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 }  // namespace
 
 Result<LocalClock> LocalClock::For(std::string_view zone) {

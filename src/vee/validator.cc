@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 
+#include "common/time.h"
 #include "vee/estimation.h"
 #include "vee/local_clock.h"
 
@@ -18,11 +19,6 @@ constexpr int kReadingKind = static_cast<int>(model::SeriesKind::kReading);
 constexpr int64_t kFutureHorizonMs = 86'400'000;
 
 uint32_t Bit(RuleId rule) { return 1u << static_cast<int>(rule); }
-
-int64_t FloorTo(int64_t t, int64_t step) {
-  const int64_t q = t / step - ((t % step != 0) && (t < 0));
-  return q * step;
-}
 
 // One grid interval while the window is worked on.
 struct Slot {
@@ -71,7 +67,7 @@ class Window {
     int64_t last_end = INT64_MIN;
     for (const RawReading& raw : in_.raw) {
       if (raw.timestamp_ms > in_.now_ms + kFutureHorizonMs) continue;
-      const int64_t end = FloorTo(raw.timestamp_ms + step_ / 2, step_);
+      const int64_t end = FloorToMultiple(raw.timestamp_ms + step_ / 2, step_);
       if (in_.anchor.end_ms == INT64_MIN) first_end_ = std::min(first_end_, end);
       if (end < first_end_) continue;  // at or before the anchor: not this window's
       last_end = std::max(last_end, end);
@@ -80,7 +76,7 @@ class Window {
     if (last_end == INT64_MIN || window_end < first_end_) return false;
     slots_.resize(static_cast<size_t>((window_end - first_end_) / step_ + 1));
     for (const RawReading& raw : in_.raw) {
-      const int64_t end = FloorTo(raw.timestamp_ms + step_ / 2, step_);
+      const int64_t end = FloorToMultiple(raw.timestamp_ms + step_ / 2, step_);
       if (end < first_end_ || end > window_end) continue;
       Slot& s = slots_[(end - first_end_) / step_];
       const int64_t offset = std::llabs(raw.timestamp_ms - end);

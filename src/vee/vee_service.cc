@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "common/time.h"
 #include "vee/overlay.h"
 
 namespace metrify::vee {
@@ -18,11 +19,6 @@ constexpr int64_t kDayMs = 86'400'000;
 // weigh most.
 constexpr float kQuarterAlpha = 0.1f;
 constexpr double kDailyAlpha = 0.2;
-
-int64_t FloorTo(int64_t t, int64_t step) {
-  const int64_t q = t / step - ((t % step != 0) && (t < 0));
-  return q * step;
-}
 
 RawReading ToRaw(const engine::HeadSample& s) {
   RawReading r;
@@ -196,7 +192,7 @@ Anchor VeeService::AnchorBefore(uint32_t key, const MeterInfo& meter, LocalClock
                                 int64_t day_start) {
   const int64_t step = static_cast<int64_t>(meter.interval_s) * 1000;
   Anchor anchor;
-  anchor.end_ms = FloorTo(day_start, step);
+  anchor.end_ms = FloorToMultiple(day_start, step);
   std::vector<engine::HeadSample> raw, overlay;
   if (!engine_.ReadLatest({kReading, key}, anchor.end_ms - kDayMs, anchor.end_ms + 1, &raw).ok() ||
       !engine_.ReadLatest({kOverlay, key}, anchor.end_ms - kDayMs, anchor.end_ms + 1, &overlay)
