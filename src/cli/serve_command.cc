@@ -12,12 +12,15 @@
 #include "api/api.h"
 #include "cli/command.h"
 #include "cli/config_options.h"
+#include "common/time.h"
 #include "http/server.h"
 #include "ingest/entity_keys.h"
 #include "ingest/ingest_service.h"
 #include "obs/log.h"
 #include "store/engine/readings_engine.h"
 #include "store/sqlite/sqlite_registry.h"
+#include "vee/meter_directory.h"
+#include "vee/vee_service.h"
 
 namespace metrify::cli {
 
@@ -107,6 +110,14 @@ void Serve(const ConfigOptions& options) {
   FailIfError(keys.Load());
   keys.Follow(registry);
   ingest::IngestService ingest(*readings, keys, registry, config.ingest.auto_register);
+  // Validation and estimation follow ingest on a worker thread (docs/vee.md).
+  vee::MeterDirectory meter_directory(registry, keys);
+  auto validation = std::make_unique<vee::VeeService>(
+      *readings, [&meter_directory](uint32_t key) { return meter_directory.Lookup(key); },
+      vee::RulesConfig::Defaults(), [] { return NowMillis(); });
+  ingest.set_observer([&validation](std::span<const engine::wal::WalSample> samples) {
+    validation->Observe(samples);
+  });
   api::SeriesBackend series{*readings, keys, ingest, registry};
   api::HealthChecker health(*registry_store, config.storage.data_dir);
   obs::MetricsRegistry metrics;
@@ -131,6 +142,16 @@ void Serve(const ConfigOptions& options) {
   obs::LogInfo("shutting down", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
   api.SetDraining();
   server.Stop();
+  // What was acknowledged is validated before the engine closes.
+  validation->Drain();
+  const vee::VeeStats vee_stats = validation->stats();
+  obs::LogInfo("validation stopped",
+               {{"windows", static_cast<int64_t>(vee_stats.windows)},
+                {"intervals", static_cast<int64_t>(vee_stats.readings)},
+                {"overlay_rows", static_cast<int64_t>(vee_stats.overlay_rows)},
+                {"rewinds", static_cast<int64_t>(vee_stats.rewinds)},
+                {"errors", static_cast<int64_t>(vee_stats.errors)}});
+  validation.reset();
   // Flushing the head to segments makes the next start quick (no replay);
   // a failure loses nothing: the WAL still holds every acknowledged sample.
   if (Status closed = readings->Close(); !closed.ok()) {

@@ -91,6 +91,10 @@ Result<IngestOutcome> IngestService::Ingest(model::SeriesKind kind, std::string*
   outcome.inserted = counts.inserted;
   outcome.unchanged = counts.unchanged;
   outcome.revised = counts.revised;
+  // Retries that changed nothing need no validation.
+  if (observer_ && kind == model::SeriesKind::kReading && counts.inserted + counts.revised > 0) {
+    observer_(samples);
+  }
   return outcome;
 }
 

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +43,11 @@ class IngestService {
                 bool auto_register)
       : engine_(engine), keys_(keys), registry_(registry), auto_register_(auto_register) {}
 
+  // Told of every batch of readings that stored something new, once it is
+  // durable (VEE validates them). Set before use.
+  using ReadingsObserver = std::function<void(std::span<const engine::wal::WalSample>)>;
+  void set_observer(ReadingsObserver observer) { observer_ = std::move(observer); }
+
   // Ingests `body` (grown in capacity for the parser, contents unchanged).
   // `path_entity_id` is the id of /smart-meters/{id}/readings and the like,
   // or empty. Errors, with nothing stored: InvalidArgument for a body that
@@ -59,6 +66,7 @@ class IngestService {
   EntityKeys& keys_;
   registry::Registry& registry_;
   const bool auto_register_;
+  ReadingsObserver observer_;
 };
 
 }  // namespace metrify::ingest

@@ -145,7 +145,20 @@ SimMeter MakeMeter(int index, const FleetOptions& o, const CityPicker& picker,
   meter.serial = fmt::format("1{:09d}", index);
   meter.installation_date = fmt::format("20{:02d}-{:02d}-{:02d}", 15 + rng.Below(10),
                                         1 + rng.Below(12), 1 + rng.Below(28));
-  meter.rated_current_a = m.phases == 1 ? 60 : 100;
+  // The smallest standard rating that carries three times the mean load
+  // per phase with margin: direct-connected 60/100 A for households and
+  // small businesses, transformer-rated sizes for the big ones.
+  const double mean_kw = m.annual_kwh / 8760;
+  const double peak_a = 3 * mean_kw * 1000 / (230.0 * m.phases);
+  static constexpr double kRatings[] = {60, 100, 160, 250, 400, 630, 1000, 1600, 2500, 4000};
+  double rated = kRatings[std::size(kRatings) - 1];
+  for (double r : kRatings) {
+    if (r >= 1.5 * peak_a && (m.phases == 3 || r == 60)) {
+      rated = r;
+      break;
+    }
+  }
+  meter.rated_current_a = m.phases == 1 ? 60 : std::max(100.0, rated);
   m.power_factor = std::round(rng.Uniform(0.90, 0.99) * 1000) / 1000;
   // Three decimals keep the interval energies' 0.001 kWh resolution, so
   // registers and intervals agree exactly. Households get a 5+3 digit

@@ -48,8 +48,10 @@ struct RuleSet {
   // (model::SeriesFields order); fields without a range are unchecked.
   std::array<std::array<std::optional<Range>, model::kMaxSeriesFields>, 4> ranges{};
   // The interval energy's upper bound from the meter's rating:
-  // rated_current_a x nominal_voltage_v x interval x rating_factor, used
-  // when the meter has rated_current_a and the energy range has no max.
+  // 3 phases x rated_current_a x nominal_voltage_v x interval x
+  // rating_factor, used when the meter has rated_current_a and the energy
+  // range has no max; the current's upper bound is then rated_current_a x
+  // rating_factor.
   double nominal_voltage_v = 230;
   double rating_factor = 1.2;
   RuleAction range_action = RuleAction::kInvalid;

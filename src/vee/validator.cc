@@ -12,7 +12,7 @@ namespace metrify::vee {
 
 namespace {
 
-constexpr int kEnergy = 0, kExport = 1, kRegister = 2;
+constexpr int kEnergy = 0, kExport = 1, kRegister = 2, kCurrent = 4;
 constexpr int kReadingKind = static_cast<int>(model::SeriesKind::kReading);
 // Readings this far ahead of now get no row at all (a clock set to another
 // year would otherwise open a window of millions of intervals).
@@ -134,6 +134,7 @@ class Window {
       if (!raw.Has(f)) continue;
       std::optional<Range> range = r_.ranges[kReadingKind][f];
       if (f == kEnergy) range = EnergyRange(range);
+      if (f == kCurrent) range = CurrentRange(range);
       if (!range || range->Contains(raw.values[f])) continue;
       if (f == kEnergy && raw.values[f] < 0 && r_.negative_energy != RuleAction::kOff) continue;
       if (r_.range_action == RuleAction::kOff) continue;
@@ -146,12 +147,22 @@ class Window {
     }
   }
 
-  // The energy range, bounded above by the meter's rating when it has one.
+  // The energy range, bounded above by the meter's rating when it has one:
+  // three phases at the rated current (the registry does not say how many
+  // phases a meter has, and a bound must never refuse a true value).
   std::optional<Range> EnergyRange(std::optional<Range> range) const {
     if (!m_.rated_current_a || (range && range->max)) return range;
     Range bounded = range.value_or(Range{});
-    bounded.max = *m_.rated_current_a * r_.nominal_voltage_v * r_.rating_factor *
+    bounded.max = 3 * *m_.rated_current_a * r_.nominal_voltage_v * r_.rating_factor *
                   (m_.interval_s / 3600.0) / 1000.0;
+    return bounded;
+  }
+
+  // The current range: 1.2 x the meter's rating when it has one (DESIGN §3).
+  std::optional<Range> CurrentRange(std::optional<Range> range) const {
+    if (!m_.rated_current_a) return range;
+    Range bounded = range.value_or(Range{});
+    bounded.max = *m_.rated_current_a * r_.rating_factor;
     return bounded;
   }
 

@@ -110,8 +110,8 @@ TEST_F(ValidatorTest, VoltageOutOfRangeIsLeftOutButTheEnergyStands) {
 }
 
 TEST_F(ValidatorTest, EnergyAboveTheMeterRatingIsInvalidAndEstimated) {
-  meter_.rated_current_a = 60;  // 60 A x 230 V x 0.25 h x 1.2 = 4.14 kWh
-  std::vector<RawReading> raw = Series({0.2, 0.2, 5.0, 0.4, 0.4});
+  meter_.rated_current_a = 60;  // 3 x 60 A x 230 V x 0.25 h x 1.2 = 12.42 kWh
+  std::vector<RawReading> raw = Series({0.2, 0.2, 12.5, 0.4, 0.4});
   WindowResult w = Run(raw);
   const ValidatedInterval& row = Row(w, 3);
   EXPECT_EQ(row.status, ValueStatus::kEstimated);

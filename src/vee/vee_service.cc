@@ -68,6 +68,7 @@ void VeeService::Observe(std::span<const engine::wal::WalSample> readings) {
         queue_.push_back(s.entity_key);
       }
     }
+    if (state->fresh) state->rewind_from_ms = std::min(state->rewind_from_ms, s.timestamp_ms);
     if (s.timestamp_ms <= state->max_seen_ms) {
       state->late_by[s.timestamp_ms] = state->max_seen_ms - s.timestamp_ms;
       state->rewind_from_ms = std::min(state->rewind_from_ms, s.timestamp_ms);
@@ -122,6 +123,7 @@ Status VeeService::ValidateMeter(uint32_t key) {
     state = slot.get();
     std::swap(rewind_from, state->rewind_from_ms);
     late_by.swap(state->late_by);
+    state->fresh = false;
   }
   const std::optional<MeterInfo> meter = meters_(key);
   if (!meter) return Status::Ok();  // deleted since: nothing to validate
@@ -129,16 +131,23 @@ Status VeeService::ValidateMeter(uint32_t key) {
   const RuleSet rules = rules_.For(meter->type, meter->id);
 
   Anchor anchor = state->anchor;
-  if (rewind_from != INT64_MAX && anchor.end_ms != INT64_MIN && rewind_from <= anchor.end_ms) {
-    anchor =
-        AnchorBefore(key, *meter, clock, clock.DayStartUtc(clock.DayOfIntervalEnding(rewind_from)));
-    std::lock_guard lock(mu_);
-    ++stats_.rewinds;
+  const bool first = anchor.end_ms == INT64_MIN;
+  int64_t from = first ? state->open_from_ms : anchor.end_ms + 1;
+  if (rewind_from != INT64_MAX && (first || rewind_from <= anchor.end_ms)) {
+    // From the start of the late reading's local day; with nothing measured
+    // the day before (a new meter), from its first reading that day on.
+    from = clock.DayStartUtc(clock.DayOfIntervalEnding(rewind_from));
+    anchor = AnchorBefore(key, *meter, from);
+    if (anchor.end_ms != INT64_MIN) from = anchor.end_ms + 1;
+    if (first) state->open_from_ms = from;  // until an anchor is found
+    if (!first) {
+      std::lock_guard lock(mu_);
+      ++stats_.rewinds;
+    }
   }
   // The engine's partitions are days since 1970 in 32 bits: bounded reads.
   // Readings more than a day ahead get no row anyway (validator.cc).
   const int64_t now = now_();
-  const int64_t from = anchor.end_ms == INT64_MIN ? 0 : anchor.end_ms + 1;
   const int64_t until = now + 2 * kDayMs;
   std::vector<engine::HeadSample> raw, overlay;
   METRIFY_RETURN_IF_ERROR(engine_.ReadLatest({kReading, key}, from, until, &raw));
@@ -185,18 +194,15 @@ Status VeeService::ValidateMeter(uint32_t key) {
   return Status::Ok();
 }
 
-// The last measured interval before `day_start` (from the raw readings and
-// the overlay of the day before), or a bare anchor at day_start: the
-// window then starts there.
-Anchor VeeService::AnchorBefore(uint32_t key, const MeterInfo& meter, LocalClock& /*clock*/,
-                                int64_t day_start) {
+// The last measured interval at or before `day_start` (from the raw
+// readings and the overlay of the day before), or no anchor.
+Anchor VeeService::AnchorBefore(uint32_t key, const MeterInfo& meter, int64_t day_start) {
   const int64_t step = static_cast<int64_t>(meter.interval_s) * 1000;
+  const int64_t end = FloorToMultiple(day_start, step);
   Anchor anchor;
-  anchor.end_ms = FloorToMultiple(day_start, step);
   std::vector<engine::HeadSample> raw, overlay;
-  if (!engine_.ReadLatest({kReading, key}, anchor.end_ms - kDayMs, anchor.end_ms + 1, &raw).ok() ||
-      !engine_.ReadLatest({kOverlay, key}, anchor.end_ms - kDayMs, anchor.end_ms + 1, &overlay)
-           .ok()) {
+  if (!engine_.ReadLatest({kReading, key}, end - kDayMs, end + 1, &raw).ok() ||
+      !engine_.ReadLatest({kOverlay, key}, end - kDayMs, end + 1, &overlay).ok()) {
     return anchor;
   }
   std::map<int64_t, ValidatedInterval> rows;
@@ -213,7 +219,7 @@ Anchor VeeService::AnchorBefore(uint32_t key, const MeterInfo& meter, LocalClock
     if (r->present & (1u << kRegister)) anchor.register_kwh = r->values[kRegister];
     return anchor;
   }
-  return anchor;
+  return anchor;  // none
 }
 
 // Learns the meter's usual quarter hours and days from its final measured

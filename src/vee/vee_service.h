@@ -73,6 +73,11 @@ class VeeService {
     int64_t rewind_from_ms = INT64_MAX;            // earliest late timestamp not yet validated
     std::unordered_map<int64_t, int64_t> late_by;  // late timestamps -> how late (ms)
     bool queued = false;
+    // Not validated since this process started: the first window starts
+    // at the local day of the earliest reading observed (the state is in
+    // memory only; docs/vee.md "Restarts").
+    bool fresh = true;
+    int64_t open_from_ms = 0;  // where windows start while there is no anchor
     MeterTypical typical;
     // The local day being learned from final rows.
     int64_t learn_day = INT64_MIN;
@@ -82,7 +87,7 @@ class VeeService {
   };
 
   void Run();
-  Anchor AnchorBefore(uint32_t key, const MeterInfo& meter, LocalClock& clock, int64_t day_start);
+  Anchor AnchorBefore(uint32_t key, const MeterInfo& meter, int64_t day_start);
   void Learn(MeterState& state, const MeterInfo& meter, LocalClock& clock,
              std::span<const ValidatedInterval> rows);
 
