@@ -35,18 +35,15 @@ const std::vector<SeriesField>& SeriesFields(SeriesKind kind) {
       {"precipitation_mm", "mm", "Precipitation"},
       {"visibility_km", "km", "Visibility"},
   };
-  // Status and rule ids are small integers (vee/status.h); `fired` is a
-  // bit set of rule ids.
+  // One `verdict` field packs status, rule, out-of-range fields and fired
+  // rules (vee/overlay.h): a sparse series pays index space per column.
   static const std::vector<SeriesField> kVeeOverlay = {
       {"energy_kwh", "kWh", "Validated interval energy (absent: none)"},
       {"energy_export_kwh", "kWh", "Validated export energy"},
       {"register_kwh", "kWh", "Validated register"},
       {"raw_energy_kwh", "kWh", "The raw reading's energy it stands for (absent: none)"},
-      {"status", "", "vee::ValueStatus"},
-      {"rule", "", "vee::RuleId that decided the status"},
-      {"fired", "", "Bit set of the vee::RuleIds that fired"},
-      {"invalid_fields", "", "Bit set of the raw fields outside their range"},
-      {"late_by_s", "s", "How far the meter's data had advanced when the reading arrived"},
+      {"verdict", "", "Status, rule, out-of-range fields and fired rules (vee/overlay.h)"},
+      {"late_by_s", "s", "How far the meter's data had advanced when it arrived (absent: 0)"},
   };
   switch (kind) {
     case SeriesKind::kReading:

@@ -25,6 +25,21 @@ bool SameNumber(double a, double b) {
 
 }  // namespace
 
+double PackVerdict(const ValidatedInterval& row) {
+  const uint64_t v = static_cast<uint64_t>(row.status) | static_cast<uint64_t>(row.rule) << 3 |
+                     static_cast<uint64_t>(row.invalid_fields & 0xfff) << 10 |
+                     static_cast<uint64_t>(row.fired & 0xffff) << 22;
+  return static_cast<double>(v);
+}
+
+void UnpackVerdict(double verdict, ValidatedInterval* row) {
+  const uint64_t v = static_cast<uint64_t>(verdict);
+  row->status = static_cast<ValueStatus>(v & 0x7);
+  row->rule = static_cast<RuleId>((v >> 3) & 0x7f);
+  row->invalid_fields = static_cast<uint16_t>((v >> 10) & 0xfff);
+  row->fired = static_cast<uint32_t>((v >> 22) & 0xffff);
+}
+
 engine::wal::WalSample ToOverlay(uint32_t key, int32_t interval_s, const ValidatedInterval& row,
                                  double raw_energy) {
   engine::wal::WalSample s;
@@ -35,11 +50,8 @@ engine::wal::WalSample ToOverlay(uint32_t key, int32_t interval_s, const Validat
   SetIfKnown(s, kExport, row.export_kwh);
   SetIfKnown(s, kRegister, row.register_kwh);
   SetIfKnown(s, kRawEnergy, raw_energy);
-  SetIfKnown(s, kStatus, static_cast<double>(row.status));
-  SetIfKnown(s, kRule, static_cast<double>(row.rule));
-  SetIfKnown(s, kFired, static_cast<double>(row.fired));
-  SetIfKnown(s, kInvalidFields, static_cast<double>(row.invalid_fields));
-  SetIfKnown(s, kLateBy, static_cast<double>(row.late_by_s));
+  SetIfKnown(s, kVerdict, PackVerdict(row));
+  if (row.late_by_s > 0) SetIfKnown(s, kLateBy, static_cast<double>(row.late_by_s));
   return s;
 }
 
@@ -49,17 +61,15 @@ ValidatedInterval FromOverlay(const engine::HeadSample& sample) {
   row.energy_kwh = Get(sample, kEnergy);
   row.export_kwh = Get(sample, kExport);
   row.register_kwh = Get(sample, kRegister);
-  row.status = static_cast<ValueStatus>(static_cast<int>(Get(sample, kStatus)));
-  row.rule = static_cast<RuleId>(static_cast<int>(Get(sample, kRule)));
-  row.fired = static_cast<uint32_t>(Get(sample, kFired));
-  row.invalid_fields = static_cast<uint16_t>(Get(sample, kInvalidFields));
-  row.late_by_s = static_cast<int64_t>(Get(sample, kLateBy));
+  UnpackVerdict(Get(sample, kVerdict), &row);
+  const double late = Get(sample, kLateBy);
+  row.late_by_s = std::isnan(late) ? 0 : static_cast<int64_t>(late);
   return row;
 }
 
-bool IsPlain(const ValidatedInterval& row, double raw_energy, int32_t interval_s) {
+bool IsPlain(const ValidatedInterval& row, double raw_energy) {
   return row.status == ValueStatus::kMeasured && row.fired == 0 && row.invalid_fields == 0 &&
-         row.late_by_s <= interval_s + 900 && SameNumber(row.energy_kwh, raw_energy);
+         row.late_by_s == 0 && SameNumber(row.energy_kwh, raw_energy);
 }
 
 }  // namespace metrify::vee

@@ -17,9 +17,15 @@ namespace metrify::vee {
 
 // Overlay field indices (model/series.cc order).
 namespace overlay_field {
-inline constexpr int kEnergy = 0, kExport = 1, kRegister = 2, kRawEnergy = 3, kStatus = 4,
-                     kRule = 5, kFired = 6, kInvalidFields = 7, kLateBy = 8;
+inline constexpr int kEnergy = 0, kExport = 1, kRegister = 2, kRawEnergy = 3, kVerdict = 4,
+                     kLateBy = 5;
 }
+
+// The verdict field, an integer exact in a double (38 bits): status (bits
+// 0-2), rule (3-9), out-of-range raw fields (10-21), fired rules 0-15
+// (22-37; only validation rules fire, and their ids are below 16).
+double PackVerdict(const ValidatedInterval& row);
+void UnpackVerdict(double verdict, ValidatedInterval* row);
 
 // `row` as an overlay sample of meter `key`; `raw_energy` is the raw
 // reading's energy it stands for (NaN: none).
@@ -29,8 +35,8 @@ engine::wal::WalSample ToOverlay(uint32_t key, int32_t interval_s, const Validat
 ValidatedInterval FromOverlay(const engine::HeadSample& sample);
 
 // Whether `row` says nothing the raw reading does not: MEASURED, nothing
-// fired or out of range, on time, and the raw energy itself. Such rows are
+// fired or out of range, not late, and the raw energy itself. Such rows are
 // not stored unless they replace an overlay row.
-bool IsPlain(const ValidatedInterval& row, double raw_energy, int32_t interval_s);
+bool IsPlain(const ValidatedInterval& row, double raw_energy);
 
 }  // namespace metrify::vee

@@ -53,6 +53,7 @@ class Window {
     WindowResult out;
     out.rows.resize(slots_.size());
     for (size_t i = 0; i < slots_.size(); ++i) out.rows[i] = Measured(i);
+    MarkPending(out.rows);
     Estimate(out.rows);
     for (ValidatedInterval& row : out.rows) row.quality = Quality(row);
     SetAnchor(out);
@@ -332,7 +333,11 @@ class Window {
     row.end_ms = EndOf(i);
     row.fired = s.fired;
     row.invalid_fields = s.invalid_fields;
-    if (s.raw) row.late_by_s = s.raw->late_by_ms / 1000;
+    // Late only once it came after it was due: readings a concurrent sender
+    // reorders by minutes or hours of data time are on time.
+    if (s.raw && s.raw->late_by_ms > r_.due_after_hours * 3'600'000) {
+      row.late_by_s = s.raw->late_by_ms / 1000;
+    }
     if (s.edit) {
       row.status = ValueStatus::kEdited;
       row.rule = RuleId::kManualEdit;
@@ -395,7 +400,22 @@ class Window {
     }
   }
 
+  // Intervals nothing came for are due once the meter's data (or the clock)
+  // is `due_after_hours` past them: readings sent concurrently or a little
+  // late then fill them without an estimate made and withdrawn on the way.
+  void MarkPending(std::vector<ValidatedInterval>& rows) const {
+    const int64_t due_ms = static_cast<int64_t>(r_.due_after_hours * 3'600'000);
+    const int64_t newest = slots_.empty() ? INT64_MIN : EndOf(slots_.size() - 1);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (slots_[i].raw || rows[i].status != ValueStatus::kMissing) continue;
+      rows[i].pending = rows[i].end_ms > newest - due_ms && rows[i].end_ms > in_.now_ms - due_ms;
+    }
+  }
+
   void EstimateRun(std::vector<ValidatedInterval>& rows, size_t first, size_t last) {
+    for (size_t k = first; k < last; ++k) {
+      if (rows[k].pending) return;  // the run waits until it is due
+    }
     Gap gap{rows[first].end_ms, static_cast<int>(last - first), m_.interval_s};
     GapContext context;
     std::optional<double> reg_start;
@@ -484,10 +504,12 @@ class Window {
     return expected_fields_;
   }
 
+  // 1 for a reading that came before it was due, falling to 0 for one 48
+  // hours late (rows keep late_by_s only past the due time).
   double Timeliness(int64_t late_by_s) const {
-    const double grace = m_.interval_s + 900.0;
-    if (late_by_s <= grace) return 1;
-    return std::max(0.0, 1 - (late_by_s - grace) / (48 * 3600.0));
+    const double due = r_.due_after_hours * 3600;
+    if (late_by_s <= due) return 1;
+    return std::max(0.0, 1 - (late_by_s - due) / std::max(1.0, 48 * 3600 - due));
   }
 
   static double MethodAccuracy(RuleId method) {
@@ -508,7 +530,14 @@ class Window {
   void SetAnchor(WindowResult& out) const {
     out.anchor = in_.anchor;
     out.final_rows = 0;
-    for (size_t i = slots_.size(); i-- > 1;) {
+    size_t limit = slots_.size();  // the anchor stays before a pending gap
+    for (size_t i = 0; i < out.rows.size(); ++i) {
+      if (out.rows[i].pending) {
+        limit = i;
+        break;
+      }
+    }
+    for (size_t i = limit; i-- > 1;) {
       const size_t a = i - 1;
       if (!slots_[i].raw || !slots_[a].energy_ok || slots_[a].edit) continue;
       if (out.rows[a].status != ValueStatus::kMeasured) continue;

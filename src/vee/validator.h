@@ -99,10 +99,14 @@ struct ValidatedInterval {
   double energy_kwh = NAN, export_kwh = NAN, register_kwh = NAN;  // NaN: none
   ValueStatus status = ValueStatus::kMissing;
   RuleId rule = RuleId::kNone;  // what decided the status (or the flag that fired)
-  uint32_t fired = 0;           // bit r set: rule r fired on this interval (r < 32)
+  uint32_t fired = 0;           // bit r set: validation rule r fired (r < 16)
   uint16_t invalid_fields = 0;  // raw fields outside their range, left out
-  int64_t late_by_s = 0;        // RawReading::late_by_ms of the reading used, in seconds
+  int64_t late_by_s = 0;        // how late the reading used came (s), if after it was due; else 0
   double quality = 0;           // 0-1, docs/vee.md "Quality"
+  // A gap that is not due yet (see MarkPending in validator.cc): readings
+  // may still arrive, so it is neither estimated nor stored, and the anchor
+  // stays before it.
+  bool pending = false;
 };
 
 struct WindowResult {

@@ -325,6 +325,20 @@ TEST_F(ValidatorTest, EditsWinOverEverything) {
   EXPECT_DOUBLE_EQ(Row(w, 3).energy_kwh, 0.21);
 }
 
+TEST_F(ValidatorTest, AGapNotYetDueWaitsForItsReadings) {
+  rules_.due_after_hours = 1;
+  std::vector<RawReading> raw = Series(Flat(6, 0.2));
+  raw.erase(raw.begin() + 2);  // reading 3 may still come: reading 6 is only 45 min later
+  WindowResult w = Run(raw, {}, kT0 + 6 * kQ);
+  EXPECT_TRUE(Row(w, 3).pending);
+  EXPECT_EQ(Row(w, 3).status, ValueStatus::kMissing) << "not estimated";
+  EXPECT_LT(w.anchor.end_ms, kT0 + 3 * kQ) << "the anchor stays before it";
+  // An hour of data later (or of clock), it is due and estimated.
+  WindowResult later = Run(raw, {}, kT0 + 3 * kQ + 3'600'000);
+  EXPECT_FALSE(Row(later, 3).pending);
+  EXPECT_EQ(Row(later, 3).status, ValueStatus::kEstimated);
+}
+
 TEST_F(ValidatorTest, AGapAtTheEndStaysOpenUntilAReadingClosesIt) {
   WindowResult w = Run(Series(Flat(4, 0.2)), {}, kT0 + 4 * kQ + 10 * 3'600'000);
   ASSERT_EQ(w.rows.size(), 4u);
@@ -333,13 +347,14 @@ TEST_F(ValidatorTest, AGapAtTheEndStaysOpenUntilAReadingClosesIt) {
 
 TEST_F(ValidatorTest, ReadingsThatArriveLateLoseTimeliness) {
   std::vector<RawReading> raw = Series(Flat(4, 0.2));
-  raw[1].late_by_ms = 30 * 60'000;  // within one interval + 15 minutes
+  raw[1].late_by_ms = 3 * 3'600'000;  // before it was due (4 hours): on time
   raw[2].late_by_ms = 25 * 3'600'000;
   WindowResult w = Run(raw);
   EXPECT_NEAR(Row(w, 2).quality, 1.0, 1e-12);
+  EXPECT_EQ(Row(w, 2).late_by_s, 0);
   EXPECT_EQ(Row(w, 3).late_by_s, 25 * 3600);
-  // Timeliness 1 - (90000 - 1800) / 172800 = 0.4896; weight 0.1.
-  EXPECT_NEAR(Row(w, 3).quality, 0.9 + 0.1 * (1 - (90000 - 1800) / 172800.0), 1e-9);
+  // Timeliness 1 - (25 h - 4 h) / (48 h - 4 h); weight 0.1.
+  EXPECT_NEAR(Row(w, 3).quality, 0.9 + 0.1 * (1 - 21.0 / 44.0), 1e-9);
 }
 
 TEST(QualityTest, TiersAndWeights) {

@@ -178,9 +178,10 @@ Status VeeService::ValidateMeter(uint32_t key) {
 
   std::vector<engine::wal::WalSample> writes;
   for (const ValidatedInterval& row : result.rows) {
+    if (row.pending) continue;
     auto it = raw_at.find(row.end_ms);
     const double raw_energy = RawEnergy(it == raw_at.end() ? nullptr : it->second);
-    if (IsPlain(row, raw_energy, meter->interval_s) && !existing.contains(row.end_ms)) continue;
+    if (IsPlain(row, raw_energy) && !existing.contains(row.end_ms)) continue;
     writes.push_back(ToOverlay(key, meter->interval_s, row, raw_energy));
   }
   if (!writes.empty()) METRIFY_RETURN_IF_ERROR(engine_.Append(kOverlay, writes).status());
