@@ -17,6 +17,7 @@
 #include "ingest/entity_keys.h"
 #include "ingest/ingest_service.h"
 #include "obs/log.h"
+#include "obs/metrics.h"
 #include "store/engine/readings_engine.h"
 #include "store/sqlite/sqlite_registry.h"
 #include "vee/meter_directory.h"
@@ -92,6 +93,28 @@ std::unique_ptr<engine::ReadingsEngine> OpenEngine(const config::Config& config)
   return std::move(opened).value();
 }
 
+// VEE's progress on /metrics: how far it lags behind ingest and what it did.
+void RegisterValidationMetrics(obs::MetricsRegistry& metrics, const vee::VeeService& vee) {
+  metrics
+      .AddGauge("metrify_vee_pending_meters",
+                "Meters with readings stored but not yet validated (VEE's backlog)")
+      .SetCallback([&vee] { return static_cast<double>(vee.stats().dirty_meters); });
+  const std::pair<const char*, const char*> counters[] = {
+      {"metrify_vee_windows_total", "Meter windows validated"},
+      {"metrify_vee_intervals_total", "Intervals validated (an interval may be validated again)"},
+      {"metrify_vee_overlay_rows_total", "Validated intervals stored because they differ from raw"},
+      {"metrify_vee_rewinds_total", "Windows validated again from a local day start for late data"},
+      {"metrify_vee_errors_total", "Windows that failed (retried with the meter's next data)"},
+  };
+  for (size_t i = 0; i < std::size(counters); ++i) {
+    metrics.AddCounter(counters[i].first, counters[i].second).SetCallback([&vee, i] {
+      const vee::VeeStats s = vee.stats();
+      const uint64_t values[] = {s.windows, s.readings, s.overlay_rows, s.rewinds, s.errors};
+      return static_cast<double>(values[i]);
+    });
+  }
+}
+
 void Serve(const ConfigOptions& options) {
   sigset_t stop_signals = BlockStopSignals();
   config::LoadedConfig loaded = LoadConfigOrFail(options);
@@ -122,6 +145,7 @@ void Serve(const ConfigOptions& options) {
   api::HealthChecker health(*registry_store, config.storage.data_dir);
   obs::MetricsRegistry metrics;
   api::Api api(registry, health, metrics, series);
+  RegisterValidationMetrics(metrics, *validation);
 
   http::HttpServer server(
       ServerOptions(config.server), [&api](http::HttpRequest& r) { return api.Handle(r); },

@@ -60,9 +60,18 @@ double Counter::Value(const LabelValues& labels) const {
   return it == values_.end() ? 0 : it->second;
 }
 
+void Counter::SetCallback(std::function<double()> read) {
+  std::lock_guard lock(mu_);
+  read_ = std::move(read);
+}
+
 void Counter::Render(std::string& out) const {
   std::lock_guard lock(mu_);
   RenderHeader(out, "counter");
+  if (read_) {
+    out += fmt::format("{} {}\n", name_, FormatValue(read_()));
+    return;
+  }
   for (const auto& [labels, value] : values_) {
     out += fmt::format("{}{} {}\n", name_, LabelText(labels), FormatValue(value));
   }

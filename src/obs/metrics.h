@@ -46,10 +46,14 @@ class Counter : public MetricFamily {
   // REQUIRES: labels.size() == label names given at registration; delta >= 0.
   void Inc(const LabelValues& labels, double delta = 1);
   double Value(const LabelValues& labels) const;
+  // A counter kept elsewhere (a component's own running total), read at
+  // scrape time; replaces any incremented values. It must never decrease.
+  void SetCallback(std::function<double()> read);
   void Render(std::string& out) const override;
 
  private:
   std::map<LabelValues, double> values_;
+  std::function<double()> read_;
 };
 
 class Gauge : public MetricFamily {

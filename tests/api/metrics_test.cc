@@ -4,6 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "support/api_fixture.h"
 
 namespace metrify::test {
@@ -103,6 +106,31 @@ TEST_F(ApiMetricsTest, InFlightGaugeCountsTheScrapeItself) {
   std::optional<double> in_flight =
       MetricValue(Get("/metrics").body, "metrify_http_requests_in_flight", "");
   EXPECT_EQ(in_flight, 1.0);
+}
+
+TEST_F(ApiMetricsTest, ValidationReportsItsProgress) {
+  ASSERT_THAT(Post(kMeters, R"({"id":"MTR-VEE-1"})").status, ::testing::AnyOf(201, 409));
+  // Two hours of readings with the middle one missing: VEE estimates it
+  // and stores that in the overlay.
+  std::string csv = "meter_id,timestamp,energy_kwh\n";
+  for (int i = 1; i <= 8; ++i) {
+    if (i == 4) continue;
+    csv += "MTR-VEE-1," + std::to_string(1736899200000 + i * 900000) + ",0.25\n";
+  }
+  ASSERT_EQ(Post("/api/v1/readings", csv, "text/csv").status, 200);
+  std::optional<double> windows, overlay, pending;
+  for (int attempt = 0; attempt < 100; ++attempt) {  // the worker runs beside the request
+    const std::string body = Get("/metrics").body;
+    windows = MetricValue(body, "metrify_vee_windows_total", "");
+    overlay = MetricValue(body, "metrify_vee_overlay_rows_total", "");
+    pending = MetricValue(body, "metrify_vee_pending_meters", "");
+    if (windows.value_or(0) >= 1 && overlay.value_or(0) >= 1 && pending == 0.0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GE(windows.value_or(0), 1);
+  EXPECT_GE(overlay.value_or(0), 1) << "the estimated interval";
+  EXPECT_EQ(pending, 0.0);
+  EXPECT_EQ(MetricValue(Get("/metrics").body, "metrify_vee_errors_total", ""), 0.0);
 }
 
 }  // namespace
