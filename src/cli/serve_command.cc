@@ -93,6 +93,15 @@ std::unique_ptr<engine::ReadingsEngine> OpenEngine(const config::Config& config)
   return std::move(opened).value();
 }
 
+// The shipped VEE rules, with the operator's file over them; a bad file
+// stops the start with every problem it has.
+vee::RulesConfig LoadRulesOrFail(const std::string& path) {
+  if (path.empty()) return vee::RulesConfig::Defaults();
+  Result<vee::RulesConfig> rules = vee::RulesConfig::Load(path);
+  if (!rules) Fail(kExitUsage, rules.status().message());
+  return std::move(rules).value();
+}
+
 // VEE's progress on /metrics: how far it lags behind ingest and what it did.
 void RegisterValidationMetrics(obs::MetricsRegistry& metrics, const vee::VeeService& vee) {
   metrics
@@ -135,17 +144,20 @@ void Serve(const ConfigOptions& options) {
   ingest::IngestService ingest(*readings, keys, registry, config.ingest.auto_register);
   // Validation and estimation follow ingest on a worker thread (docs/vee.md).
   vee::MeterDirectory meter_directory(registry, keys);
-  auto validation = std::make_unique<vee::VeeService>(
-      *readings, [&meter_directory](uint32_t key) { return meter_directory.Lookup(key); },
-      vee::RulesConfig::Defaults(), [] { return NowMillis(); });
-  ingest.set_observer([&validation](std::span<const engine::wal::WalSample> samples) {
-    validation->Observe(samples);
-  });
+  std::unique_ptr<vee::VeeService> validation;
+  if (config.vee.enabled) {
+    validation = std::make_unique<vee::VeeService>(
+        *readings, [&meter_directory](uint32_t key) { return meter_directory.Lookup(key); },
+        LoadRulesOrFail(config.vee.rules_file), [] { return NowMillis(); });
+    ingest.set_observer([&validation](std::span<const engine::wal::WalSample> samples) {
+      validation->Observe(samples);
+    });
+  }
   api::SeriesBackend series{*readings, keys, ingest, registry};
   api::HealthChecker health(*registry_store, config.storage.data_dir);
   obs::MetricsRegistry metrics;
   api::Api api(registry, health, metrics, series);
-  RegisterValidationMetrics(metrics, *validation);
+  if (validation) RegisterValidationMetrics(metrics, *validation);
 
   http::HttpServer server(
       ServerOptions(config.server), [&api](http::HttpRequest& r) { return api.Handle(r); },
@@ -167,15 +179,17 @@ void Serve(const ConfigOptions& options) {
   api.SetDraining();
   server.Stop();
   // What was acknowledged is validated before the engine closes.
-  validation->Drain();
-  const vee::VeeStats vee_stats = validation->stats();
-  obs::LogInfo("validation stopped",
-               {{"windows", static_cast<int64_t>(vee_stats.windows)},
-                {"intervals", static_cast<int64_t>(vee_stats.readings)},
-                {"overlay_rows", static_cast<int64_t>(vee_stats.overlay_rows)},
-                {"rewinds", static_cast<int64_t>(vee_stats.rewinds)},
-                {"errors", static_cast<int64_t>(vee_stats.errors)}});
-  validation.reset();
+  if (validation) {
+    validation->Drain();
+    const vee::VeeStats vee_stats = validation->stats();
+    obs::LogInfo("validation stopped",
+                 {{"windows", static_cast<int64_t>(vee_stats.windows)},
+                  {"intervals", static_cast<int64_t>(vee_stats.readings)},
+                  {"overlay_rows", static_cast<int64_t>(vee_stats.overlay_rows)},
+                  {"rewinds", static_cast<int64_t>(vee_stats.rewinds)},
+                  {"errors", static_cast<int64_t>(vee_stats.errors)}});
+    validation.reset();
+  }
   // Flushing the head to segments makes the next start quick (no replay);
   // a failure loses nothing: the WAL still holds every acknowledged sample.
   if (Status closed = readings->Close(); !closed.ok()) {

@@ -50,6 +50,11 @@ struct IngestConfig {
   bool auto_register = false;  // unknown entities: register instead of reject
 };
 
+struct VeeConfig {
+  bool enabled = true;     // validate and estimate readings as they arrive
+  std::string rules_file;  // an operator's rules over the shipped ones; "" = shipped only
+};
+
 struct LogConfig {
   std::string level;   // trace | debug | info | warn | error
   std::string format;  // json | text
@@ -78,6 +83,7 @@ struct Config {
   ServerConfig server;
   StorageConfig storage;
   IngestConfig ingest;
+  VeeConfig vee;
   LogConfig log;
   PostgresConfig postgres;
   RedisConfig redis;

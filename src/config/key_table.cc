@@ -98,6 +98,14 @@ const KeyDef kKeys[] = {
                     "defaults elsewhere) instead of rejecting their items. Weather stations "
                     "need coordinates and are never registered this way.",
      .store = &Store<&Config::ingest, &IngestConfig::auto_register>},
+    {.name = "vee.enabled", .type = KeyType::kBool, .defaults = Same("true"),
+     .description = "Validate and estimate readings as they arrive (docs/vee.md). Off, the "
+                    "validated view is the raw data.",
+     .store = &Store<&Config::vee, &VeeConfig::enabled>},
+    {.name = "vee.rules_file", .type = KeyType::kString, .defaults = Same(""),
+     .description = "A VEE rules file (YAML) layered over the shipped defaults "
+                    "(config/vee-rules.yaml); empty: the defaults only.",
+     .store = &Store<&Config::vee, &VeeConfig::rules_file>},
 
     {.name = "log.level", .type = KeyType::kEnum, .defaults = ByProfile("debug", "info", "info"),
      .allowed = "trace|debug|info|warn|error",

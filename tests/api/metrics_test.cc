@@ -133,5 +133,15 @@ TEST_F(ApiMetricsTest, ValidationReportsItsProgress) {
   EXPECT_EQ(MetricValue(Get("/metrics").body, "metrify_vee_errors_total", ""), 0.0);
 }
 
+TEST(ApiMetricsVeeOffTest, WithValidationOffThereIsNoValidation) {
+  ServerOptions options;
+  options.env = {{"METRIFY_VEE_ENABLED", "false"}};
+  ServerProcess server(options);
+  TestHttpClient client("127.0.0.1", server.port());
+  const TestResponse r = client.Get("/metrics");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_THAT(r.body, Not(HasSubstr("metrify_vee_")));
+}
+
 }  // namespace
 }  // namespace metrify::test

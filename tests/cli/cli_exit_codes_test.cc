@@ -138,6 +138,17 @@ TEST(CliServeTest, BadConfigurationExits2WithoutServing) {
   EXPECT_THAT(r.err, HasSubstr("server.threads"));
 }
 
+TEST(CliServeTest, ABadVeeRulesFileExits2NamingItsProblems) {
+  TempDir dir;
+  const std::string rules = dir.WriteFile("rules.yaml", "defaults:\n  spike:\n    factor: abc\n");
+  ProgramResult r = RunCli({"serve", "--listen", "127.0.0.1:" + std::to_string(FreeTcpPort()),
+                            "--data-dir", dir.path() + "/data"},
+                           {{"METRIFY_VEE_RULES_FILE", rules}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("rules.yaml line 3"));
+  EXPECT_THAT(r.err, HasSubstr("spike.factor"));
+}
+
 TEST(CliServeTest, BadListenAddressExits2) {
   TempDir dir;
   ProgramResult r = RunCli({"serve", "--listen", "localhost", "--data-dir", dir.path() + "/data"});
