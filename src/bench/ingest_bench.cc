@@ -1,6 +1,11 @@
 #include "bench/ingest_bench.h"
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
+
+#include "common/strings.h"
+#include "http/client.h"
 
 #include "bench/bench_server.h"
 #include "bench/load_generator.h"
@@ -21,6 +26,69 @@ uint64_t CountSegments(const std::string& engine_dir) {
   return n;
 }
 
+// A value of an unlabelled series in the server's /metrics, or nullopt.
+Result<std::optional<double>> ScrapeMetric(const std::string& url, std::string_view name) {
+  METRIFY_ASSIGN_OR_RETURN(std::unique_ptr<http::HttpClient> client,
+                           http::HttpClient::Connect(url));
+  METRIFY_ASSIGN_OR_RETURN(http::ClientResponse r, client->Send("GET", "/metrics", "", ""));
+  for (std::string_view line : Split(r.body, '\n')) {
+    if (line.size() > name.size() && line.starts_with(name) && line[name.size()] == ' ') {
+      return ParseDouble(line.substr(name.size() + 1));
+    }
+  }
+  return std::optional<double>();
+}
+
+// Waits until VEE has validated every acknowledged reading; returns the
+// seconds since `started`. With validation off, at once.
+Result<double> WaitForValidation(const std::string& url,
+                                 std::chrono::steady_clock::time_point started) {
+  for (;;) {
+    METRIFY_ASSIGN_OR_RETURN(std::optional<double> pending,
+                             ScrapeMetric(url, "metrify_vee_pending_meters"));
+    if (!pending || *pending == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+struct ServerRun {
+  double seconds = 0, validated_seconds = 0, peak_rss_mb = 0, overlay_rows = 0;
+  uint64_t retries = 0, data_bytes = 0, engine_bytes = 0, segments = 0;
+};
+
+// One server in `dir`: registers the meters, sends the bodies, waits for
+// validation, stops the server and measures its data directory.
+Result<ServerRun> RunServer(const IngestBenchOptions& o, const std::string& dir, bool vee,
+                            const std::vector<std::string>& bodies, size_t readings) {
+  BenchServer server(dir, {{"METRIFY_STORAGE_HEAD_MEMORY_BYTES", o.head_memory},
+                           {"METRIFY_VEE_ENABLED", vee ? "true" : "false"}});
+  std::filesystem::create_directories(dir);
+  METRIFY_RETURN_IF_ERROR(server.Start());
+  METRIFY_RETURN_IF_ERROR(RegisterMeters(server.url(), 0, o.meters));
+  const auto started = std::chrono::steady_clock::now();
+  METRIFY_ASSIGN_OR_RETURN(SendStats sent,
+                           SendBatches(server.url(), bodies, o.connections, o.batch));
+  if (sent.accepted != readings) {
+    return Status::Internal("the server accepted " + std::to_string(sent.accepted) + " of " +
+                            std::to_string(readings) + " readings");
+  }
+  ServerRun run;
+  run.seconds = sent.seconds;
+  METRIFY_ASSIGN_OR_RETURN(run.validated_seconds, WaitForValidation(server.url(), started));
+  run.validated_seconds = std::max(run.validated_seconds, run.seconds);
+  METRIFY_ASSIGN_OR_RETURN(std::optional<double> overlay,
+                           ScrapeMetric(server.url(), "metrify_vee_overlay_rows_total"));
+  run.overlay_rows = overlay.value_or(0);
+  run.retries = sent.retries;
+  run.peak_rss_mb = server.PeakRssMb();
+  METRIFY_RETURN_IF_ERROR(server.Stop());
+  run.data_bytes = DirectoryBytes(server.data_dir());
+  run.engine_bytes = DirectoryBytes(server.data_dir() + "/engine");
+  run.segments = CountSegments(server.data_dir() + "/engine");
+  return run;
+}
+
 }  // namespace
 
 Result<IngestBenchResult> RunIngestBench(const IngestBenchOptions& o) {
@@ -34,27 +102,24 @@ Result<IngestBenchResult> RunIngestBench(const IngestBenchOptions& o) {
 
   IngestBenchResult result;
   result.readings = readings;
-  BenchServer server(o.dir + "/server", {{"METRIFY_STORAGE_HEAD_MEMORY_BYTES", o.head_memory}});
-  std::filesystem::create_directories(o.dir + "/server");
-  METRIFY_RETURN_IF_ERROR(server.Start());
-  METRIFY_RETURN_IF_ERROR(RegisterMeters(server.url(), 0, o.meters));
-  METRIFY_ASSIGN_OR_RETURN(SendStats sent,
-                           SendBatches(server.url(), bodies, o.connections, o.batch));
-  if (sent.accepted != readings) {
-    return Status::Internal("the server accepted " + std::to_string(sent.accepted) + " of " +
-                            std::to_string(readings) + " readings");
+  const double n = static_cast<double>(readings);
+  if (o.vee_baseline) {
+    METRIFY_ASSIGN_OR_RETURN(ServerRun plain,
+                             RunServer(o, o.dir + "/server-no-vee", false, bodies, readings));
+    result.no_vee_readings_per_s = n / plain.seconds;
+    result.no_vee_bytes_per_reading = static_cast<double>(plain.data_bytes) / n;
   }
-  result.seconds = sent.seconds;
-  result.readings_per_s = static_cast<double>(readings) / sent.seconds;
-  result.retries = sent.retries;
-  result.peak_rss_mb = server.PeakRssMb();
-  METRIFY_RETURN_IF_ERROR(server.Stop());
-  result.bytes_per_reading =
-      static_cast<double>(DirectoryBytes(server.data_dir())) / static_cast<double>(readings);
-  result.engine_bytes_per_reading =
-      static_cast<double>(DirectoryBytes(server.data_dir() + "/engine")) /
-      static_cast<double>(readings);
-  result.segments = CountSegments(server.data_dir() + "/engine");
+  METRIFY_ASSIGN_OR_RETURN(ServerRun run, RunServer(o, o.dir + "/server", o.vee, bodies, readings));
+  result.seconds = run.seconds;
+  result.readings_per_s = n / run.seconds;
+  result.validated_seconds = run.validated_seconds;
+  result.validated_per_s = n / run.validated_seconds;
+  result.overlay_rows = run.overlay_rows;
+  result.retries = run.retries;
+  result.peak_rss_mb = run.peak_rss_mb;
+  result.bytes_per_reading = static_cast<double>(run.data_bytes) / n;
+  result.engine_bytes_per_reading = static_cast<double>(run.engine_bytes) / n;
+  result.segments = run.segments;
 
   if (o.baseline) {
     METRIFY_ASSIGN_OR_RETURN(BaselineResult base,

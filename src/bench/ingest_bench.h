@@ -18,12 +18,23 @@ struct IngestBenchOptions {
   std::string dir;      // work directory (server data, baseline database)
   std::string head_memory = "256MiB";
   bool baseline = true;  // also run the SQLite baseline
+  bool vee = true;       // the server validates (vee.enabled)
+  // Also run the server with validation off first, in the same run: what
+  // VEE costs (docs/benchmarks.md, "VEE: cost").
+  bool vee_baseline = false;
 };
 
 struct IngestBenchResult {
   uint64_t readings = 0;
   double seconds = 0;
-  double readings_per_s = 0;            // acknowledged, durable
+  double readings_per_s = 0;  // acknowledged, durable
+  // Until validation had caught up with every acknowledged reading (VEE's
+  // backlog back to 0); equal to the above with validation off.
+  double validated_seconds = 0;
+  double validated_per_s = 0;
+  double overlay_rows = 0;           // VEE's overlay rows at the end
+  double no_vee_readings_per_s = 0;  // --vee-baseline: the same run without validation
+  double no_vee_bytes_per_reading = 0;
   double bytes_per_reading = 0;         // data directory after the flush at shutdown
   double engine_bytes_per_reading = 0;  // data/engine only (segments, WAL)
   uint64_t segments = 0;

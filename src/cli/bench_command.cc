@@ -51,6 +51,11 @@ void RunIngest(const bench::IngestBenchOptions& options, bool json, bool keep) {
          {"readings", static_cast<double>(r->readings)},
          {"seconds", r->seconds},
          {"readings_per_s", r->readings_per_s},
+         {"validated_seconds", r->validated_seconds},
+         {"validated_per_s", r->validated_per_s},
+         {"overlay_rows", r->overlay_rows},
+         {"no_vee_readings_per_s", r->no_vee_readings_per_s},
+         {"no_vee_bytes_per_reading", r->no_vee_bytes_per_reading},
          {"bytes_per_reading", r->bytes_per_reading},
          {"engine_bytes_per_reading", r->engine_bytes_per_reading},
          {"segments", static_cast<double>(r->segments)},
@@ -112,6 +117,11 @@ void AddBenchCommand(CLI::App& app) {
       ->capture_default_str();
   in->add_flag(
       "--no-baseline", [ingest](int64_t) { ingest->baseline = false; }, "Skip the SQLite baseline");
+  in->add_flag(
+      "--no-vee", [ingest](int64_t) { ingest->vee = false; }, "Run the server with validation off");
+  in->add_flag(
+      "--vee-baseline", [ingest](int64_t) { ingest->vee_baseline = true; },
+      "Also run the server with validation off first: what VEE costs, in the same run");
   in->add_option("--dir", ingest->dir, "Work directory (default: a new one under /tmp)");
   in->add_flag("--keep", *keep, "Keep the work directory");
   in->add_flag("--json", *json, "Print the figures as one JSON object");
