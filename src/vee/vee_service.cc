@@ -37,9 +37,10 @@ double RawEnergy(const engine::HeadSample* raw) {
 }  // namespace
 
 VeeService::VeeService(engine::ReadingsEngine& engine, MeterLookup meters, RulesConfig rules,
-                       Clock now)
+                       Clock now, int threads)
     : engine_(engine), meters_(std::move(meters)), rules_(std::move(rules)), now_(std::move(now)) {
-  worker_ = std::thread([this] { Run(); });
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Run(); });
 }
 
 VeeService::~VeeService() {
@@ -48,7 +49,7 @@ VeeService::~VeeService() {
     stop_ = true;
   }
   work_.notify_all();
-  worker_.join();
+  for (std::thread& worker : workers_) worker.join();
 }
 
 void VeeService::Observe(std::span<const engine::wal::WalSample> readings) {
@@ -76,21 +77,21 @@ void VeeService::Observe(std::span<const engine::wal::WalSample> readings) {
       state->max_seen_ms = s.timestamp_ms;
     }
   }
-  if (queue_.size() > before) {
-    lock.unlock();
-    work_.notify_one();
-  }
+  const size_t added = queue_.size() - before;
+  lock.unlock();
+  if (added == 1) work_.notify_one();
+  if (added > 1) work_.notify_all();
 }
 
 void VeeService::Drain() {
   std::unique_lock lock(mu_);
-  idle_.wait(lock, [this] { return (queue_.empty() && !busy_) || stop_; });
+  idle_.wait(lock, [this] { return (queue_.empty() && busy_ == 0) || stop_; });
 }
 
 VeeStats VeeService::stats() const {
   std::lock_guard lock(mu_);
   VeeStats s = stats_;
-  s.dirty_meters = queue_.size() + (busy_ ? 1 : 0);
+  s.dirty_meters = queue_.size() + static_cast<size_t>(busy_);
   return s;
 }
 
@@ -101,14 +102,27 @@ void VeeService::Run() {
     if (stop_) return;
     const uint32_t key = queue_.front();
     queue_.pop_front();
-    states_[key]->queued = false;
-    busy_ = true;
+    MeterState& state = *states_[key];
+    state.queued = false;
+    if (state.running) {  // another worker has it: it queues it again when done
+      state.again = true;
+      continue;
+    }
+    state.running = true;
+    ++busy_;
     lock.unlock();
     const Status status = ValidateMeter(key);
     lock.lock();
-    busy_ = false;
+    --busy_;
+    state.running = false;
     if (!status.ok()) ++stats_.errors;
-    if (queue_.empty()) idle_.notify_all();
+    if (state.again && !state.queued) {
+      state.again = false;
+      state.queued = true;
+      queue_.push_back(key);
+      work_.notify_one();
+    }
+    if (queue_.empty() && busy_ == 0) idle_.notify_all();
   }
 }
 

@@ -24,6 +24,7 @@
 #include <span>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "store/engine/readings_engine.h"
 #include "vee/local_clock.h"
@@ -47,8 +48,10 @@ class VeeService {
   using MeterLookup = std::function<std::optional<MeterInfo>(uint32_t key)>;
   using Clock = std::function<int64_t()>;  // wall time, ms
 
-  // `engine` must outlive the service. Starts the worker thread.
-  VeeService(engine::ReadingsEngine& engine, MeterLookup meters, RulesConfig rules, Clock now);
+  // `engine` must outlive the service. Starts `threads` workers (0: one per
+  // core); a meter is validated by one of them at a time.
+  VeeService(engine::ReadingsEngine& engine, MeterLookup meters, RulesConfig rules, Clock now,
+             int threads = 0);
   // Stops the worker (what is still dirty is validated after the next start,
   // from the meters' anchors: docs/vee.md "Restarts").
   ~VeeService();
@@ -73,6 +76,8 @@ class VeeService {
     int64_t rewind_from_ms = INT64_MAX;            // earliest late timestamp not yet validated
     std::unordered_map<int64_t, int64_t> late_by;  // late timestamps -> how late (ms)
     bool queued = false;
+    bool running = false;  // a worker is validating it
+    bool again = false;    // observed again while running: queue it after
     // Not validated since this process started: the first window starts
     // at the local day of the earliest reading observed (the state is in
     // memory only; docs/vee.md "Restarts").
@@ -100,10 +105,10 @@ class VeeService {
   std::condition_variable work_, idle_;
   std::unordered_map<uint32_t, std::unique_ptr<MeterState>> states_;  // guarded by mu_
   std::deque<uint32_t> queue_;                                        // guarded by mu_
-  bool busy_ = false;                                                 // guarded by mu_
+  int busy_ = 0;                                                      // guarded by mu_
   bool stop_ = false;                                                 // guarded by mu_
   VeeStats stats_;                                                    // guarded by mu_
-  std::thread worker_;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace metrify::vee
