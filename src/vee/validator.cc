@@ -28,7 +28,6 @@ struct Slot {
   uint16_t invalid_fields = 0;
   bool energy_ok = false;  // a usable measured (or derived) energy
   bool register_ok = false;
-  bool derived_energy = false;  // energy from the register difference
   double energy = NAN, exported = NAN, reg = NAN;
   RuleId invalid_rule = RuleId::kNone;  // what made the energy unusable
   const Edit* edit = nullptr;
@@ -36,7 +35,7 @@ struct Slot {
 
 class Window {
  public:
-  Window(const WindowInput& in, LocalClock clock)
+  Window(const WindowInput& in, LocalClock& clock)
       : in_(in),
         m_(*in.meter),
         r_(*in.rules),
@@ -73,12 +72,11 @@ class Window {
       if (end < first_end_) continue;  // at or before the anchor: not this window's
       last_end = std::max(last_end, end);
     }
-    const int64_t window_end = last_end;
-    if (last_end == INT64_MIN || window_end < first_end_) return false;
-    slots_.resize(static_cast<size_t>((window_end - first_end_) / step_ + 1));
+    if (last_end == INT64_MIN || last_end < first_end_) return false;
+    slots_.resize(static_cast<size_t>((last_end - first_end_) / step_ + 1));
     for (const RawReading& raw : in_.raw) {
       const int64_t end = FloorToMultiple(raw.timestamp_ms + step_ / 2, step_);
-      if (end < first_end_ || end > window_end) continue;
+      if (end < first_end_ || end > last_end) continue;
       Slot& s = slots_[(end - first_end_) / step_];
       const int64_t offset = std::llabs(raw.timestamp_ms - end);
       if (offset > r_.clock_skew_tolerance_s * 1000) {
@@ -228,7 +226,6 @@ class Window {
   void Derive(Slot& s, double diff) {
     s.energy = diff;
     s.energy_ok = true;
-    s.derived_energy = true;
   }
 
   double SumTolerance(double rise) const {
@@ -561,7 +558,7 @@ class Window {
   const MeterInfo& m_;
   const RuleSet& r_;
   int64_t step_;
-  LocalClock clock_;
+  LocalClock& clock_;
   int64_t first_end_ = 0;
   std::vector<Slot> slots_;
   struct SumState {
@@ -582,6 +579,10 @@ double MeterInfo::RegisterWrapKwh() const {
 
 Result<WindowResult> ValidateWindow(const WindowInput& in) {
   METRIFY_ASSIGN_OR_RETURN(LocalClock clock, LocalClock::For(in.meter->timezone));
+  return ValidateWindow(in, clock);
+}
+
+WindowResult ValidateWindow(const WindowInput& in, LocalClock& clock) {
   Window window(in, clock);
   return window.Run();
 }

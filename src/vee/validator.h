@@ -26,6 +26,7 @@
 
 #include "common/result.h"
 #include "model/series.h"
+#include "vee/local_clock.h"
 #include "vee/rules.h"
 #include "vee/status.h"
 
@@ -134,6 +135,9 @@ struct WindowInput {
 // Validates and estimates the window. Errors: InvalidArgument for an
 // unknown time zone.
 Result<WindowResult> ValidateWindow(const WindowInput& input);
+// The same with the meter's clock already at hand (callers that validate a
+// meter again and again keep one; `clock` is for input.meter->timezone).
+WindowResult ValidateWindow(const WindowInput& input, LocalClock& clock);
 
 // The per-reading quality score and its tier (docs/vee.md "Quality").
 double QualityScore(double completeness, double consistency, double accuracy, double timeliness);

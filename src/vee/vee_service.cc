@@ -30,6 +30,14 @@ RawReading ToRaw(const engine::HeadSample& s) {
   return r;
 }
 
+// The sample at `t` of a series read in timestamp order, or null.
+const engine::HeadSample* At(const std::vector<engine::HeadSample>& series, int64_t t) {
+  auto it =
+      std::lower_bound(series.begin(), series.end(), t,
+                       [](const engine::HeadSample& s, int64_t v) { return s.timestamp_ms < v; });
+  return it != series.end() && it->timestamp_ms == t ? &*it : nullptr;
+}
+
 double RawEnergy(const engine::HeadSample* raw) {
   return raw != nullptr && (raw->present & (1u << kEnergy)) ? raw->values[kEnergy] : NAN;
 }
@@ -141,8 +149,18 @@ Status VeeService::ValidateMeter(uint32_t key) {
   }
   const std::optional<MeterInfo> meter = meters_(key);
   if (!meter) return Status::Ok();  // deleted since: nothing to validate
-  METRIFY_ASSIGN_OR_RETURN(LocalClock clock, LocalClock::For(meter->timezone));
-  const RuleSet rules = rules_.For(meter->type, meter->id);
+  // Only this worker touches the state now (state->running).
+  if (!state->clock || state->zone != meter->timezone) {
+    METRIFY_ASSIGN_OR_RETURN(LocalClock made, LocalClock::For(meter->timezone));
+    state->clock = made;
+    state->zone = meter->timezone;
+  }
+  if (!state->rules || state->rules_type != meter->type) {
+    state->rules = rules_.For(meter->type, meter->id);
+    state->rules_type = meter->type;
+  }
+  LocalClock& clock = *state->clock;
+  const RuleSet& rules = *state->rules;
 
   Anchor anchor = state->anchor;
   const bool first = anchor.end_ms == INT64_MIN;
@@ -166,20 +184,15 @@ Status VeeService::ValidateMeter(uint32_t key) {
   std::vector<engine::HeadSample> raw, overlay;
   METRIFY_RETURN_IF_ERROR(engine_.ReadLatest({kReading, key}, from, until, &raw));
   METRIFY_RETURN_IF_ERROR(engine_.ReadLatest({kOverlay, key}, from, until, &overlay));
-  std::map<int64_t, const engine::HeadSample*> existing;
-  for (const engine::HeadSample& s : overlay) existing[s.timestamp_ms] = &s;
-
   std::vector<RawReading> readings;
   readings.reserve(raw.size());
-  std::map<int64_t, const engine::HeadSample*> raw_at;  // by grid end, on-grid readings
   for (const engine::HeadSample& s : raw) {
     RawReading& r = readings.emplace_back(ToRaw(s));
     if (auto it = late_by.find(s.timestamp_ms); it != late_by.end()) {
       r.late_by_ms = it->second;
-    } else if (auto old = existing.find(s.timestamp_ms); old != existing.end()) {
-      r.late_by_ms = FromOverlay(*old->second).late_by_s * 1000;  // kept from its arrival
+    } else if (const engine::HeadSample* old = At(overlay, s.timestamp_ms)) {
+      r.late_by_ms = FromOverlay(*old).late_by_s * 1000;  // kept from its arrival
     }
-    raw_at[s.timestamp_ms] = &s;
   }
   WindowInput in;
   in.meter = &*meter;
@@ -188,14 +201,14 @@ Status VeeService::ValidateMeter(uint32_t key) {
   in.anchor = anchor;
   in.raw = readings;
   in.now_ms = now;
-  METRIFY_ASSIGN_OR_RETURN(WindowResult result, ValidateWindow(in));
+  const WindowResult result = ValidateWindow(in, clock);
 
   std::vector<engine::wal::WalSample> writes;
   for (const ValidatedInterval& row : result.rows) {
     if (row.pending) continue;
-    auto it = raw_at.find(row.end_ms);
-    const double raw_energy = RawEnergy(it == raw_at.end() ? nullptr : it->second);
-    if (IsPlain(row, raw_energy) && !existing.contains(row.end_ms)) continue;
+    // A reading snapped onto the grid is not at row.end_ms: its row differs.
+    const double raw_energy = RawEnergy(At(raw, row.end_ms));
+    if (IsPlain(row, raw_energy) && At(overlay, row.end_ms) == nullptr) continue;
     writes.push_back(ToOverlay(key, meter->interval_s, row, raw_energy));
   }
   if (!writes.empty()) METRIFY_RETURN_IF_ERROR(engine_.Append(kOverlay, writes).status());

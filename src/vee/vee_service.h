@@ -22,6 +22,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -83,6 +84,10 @@ class VeeService {
     // memory only; docs/vee.md "Restarts").
     bool fresh = true;
     int64_t open_from_ms = 0;  // where windows start while there is no anchor
+    // The meter's rules and clock, resolved once per type and time zone.
+    std::string rules_type, zone;
+    std::optional<RuleSet> rules;
+    std::optional<LocalClock> clock;
     MeterTypical typical;
     // The local day being learned from final rows.
     int64_t learn_day = INT64_MIN;
