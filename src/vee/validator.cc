@@ -7,6 +7,7 @@
 #include "common/time.h"
 #include "vee/estimation.h"
 #include "vee/local_clock.h"
+#include "vee/quality.h"
 
 namespace metrify::vee {
 
@@ -461,36 +462,8 @@ class Window {
   }
 
   double Quality(const ValidatedInterval& row) const {
-    switch (row.status) {
-      case ValueStatus::kMissing:
-      case ValueStatus::kInvalid:
-        return 0;
-      case ValueStatus::kEdited:
-        return QualityScore(1, 1, 0.9, 1);
-      case ValueStatus::kEstimated:
-        return QualityScore(0, row.rule == RuleId::kRegisterSpread ? 1 : 0.5,
-                            MethodAccuracy(row.rule), 0);
-      case ValueStatus::kMeasured:
-        break;
-    }
     const Slot& s = slots_[(row.end_ms - first_end_) / step_];
-    const int expected = std::popcount(expected_fields());
-    const int present = std::popcount(static_cast<uint16_t>(s.raw->present & expected_fields()));
-    const double completeness =
-        expected == 0 ? 1
-                      : static_cast<double>(present - std::popcount(s.invalid_fields)) / expected;
-    int soft = 0;
-    for (RuleId r : {RuleId::kSumCheck, RuleId::kReset, RuleId::kDuplicate, RuleId::kFlatLine,
-                     RuleId::kZeroStreak}) {
-      soft += (row.fired & Bit(r)) != 0;
-    }
-    const double consistency = std::max(0.0, 1 - 0.5 * soft);
-    const double accuracy = s.raw->present == 0
-                                ? 0
-                                : 1 - static_cast<double>(std::popcount(s.invalid_fields)) /
-                                          std::popcount(s.raw->present);
-    return QualityScore(std::max(0.0, completeness), consistency, accuracy,
-                        Timeliness(row.late_by_s));
+    return IntervalQuality(row, s.raw ? s.raw->present : 0, expected_fields(), r_.due_after_hours);
   }
 
   // The fields this meter sends: those any reading of the window carries.
@@ -499,27 +472,6 @@ class Window {
       for (const RawReading& raw : in_.raw) expected_fields_ |= raw.present;
     }
     return expected_fields_;
-  }
-
-  // 1 for a reading that came before it was due, falling to 0 for one 48
-  // hours late (rows keep late_by_s only past the due time).
-  double Timeliness(int64_t late_by_s) const {
-    const double due = r_.due_after_hours * 3600;
-    if (late_by_s <= due) return 1;
-    return std::max(0.0, 1 - (late_by_s - due) / std::max(1.0, 48 * 3600 - due));
-  }
-
-  static double MethodAccuracy(RuleId method) {
-    switch (method) {
-      case RuleId::kRegisterSpread:
-        return 0.8;
-      case RuleId::kLinear:
-        return 0.7;
-      case RuleId::kSimilarDay:
-        return 0.6;
-      default:
-        return 0.4;
-    }
   }
 
   // The new anchor: the last measured interval whose next neighbour has
@@ -585,18 +537,6 @@ Result<WindowResult> ValidateWindow(const WindowInput& in) {
 WindowResult ValidateWindow(const WindowInput& in, LocalClock& clock) {
   Window window(in, clock);
   return window.Run();
-}
-
-double QualityScore(double completeness, double consistency, double accuracy, double timeliness) {
-  return 0.3 * completeness + 0.3 * consistency + 0.3 * accuracy + 0.1 * timeliness;
-}
-
-std::string_view QualityTier(double score) {
-  if (score >= 0.9) return "EXCELLENT";
-  if (score >= 0.8) return "GOOD";
-  if (score >= 0.7) return "FAIR";
-  if (score >= 0.5) return "POOR";
-  return "UNKNOWN";
 }
 
 }  // namespace metrify::vee

@@ -139,8 +139,4 @@ Result<WindowResult> ValidateWindow(const WindowInput& input);
 // meter again and again keep one; `clock` is for input.meter->timezone).
 WindowResult ValidateWindow(const WindowInput& input, LocalClock& clock);
 
-// The per-reading quality score and its tier (docs/vee.md "Quality").
-double QualityScore(double completeness, double consistency, double accuracy, double timeliness);
-std::string_view QualityTier(double score);  // EXCELLENT, GOOD, FAIR, POOR, UNKNOWN
-
 }  // namespace metrify::vee

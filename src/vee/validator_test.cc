@@ -1,4 +1,5 @@
 #include "vee/validator.h"
+#include "vee/quality.h"
 
 #include <gtest/gtest.h>
 

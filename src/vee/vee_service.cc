@@ -91,6 +91,18 @@ void VeeService::Observe(std::span<const engine::wal::WalSample> readings) {
   if (added > 1) work_.notify_all();
 }
 
+void VeeService::Reopen(uint32_t key, int64_t timestamp_ms) {
+  std::unique_lock lock(mu_);
+  std::unique_ptr<MeterState>& slot = states_[key];
+  if (!slot) slot = std::make_unique<MeterState>();
+  slot->rewind_from_ms = std::min(slot->rewind_from_ms, timestamp_ms);
+  if (slot->queued) return;
+  slot->queued = true;
+  queue_.push_back(key);
+  lock.unlock();
+  work_.notify_one();
+}
+
 void VeeService::Drain() {
   std::unique_lock lock(mu_);
   idle_.wait(lock, [this] { return (queue_.empty() && busy_ == 0) || stop_; });
@@ -194,8 +206,11 @@ Status VeeService::ValidateMeter(uint32_t key) {
       r.late_by_ms = FromOverlay(*old).late_by_s * 1000;  // kept from its arrival
     }
   }
+  std::map<int64_t, Edit> edits;
+  if (edits_) edits = edits_(key, from, until);
   WindowInput in;
   in.meter = &*meter;
+  in.edits = &edits;
   in.rules = &rules;
   in.typical = &state->typical;
   in.anchor = anchor;

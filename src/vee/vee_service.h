@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,6 +49,9 @@ class VeeService {
   // The meter behind a registry key, or nullopt when there is none (deleted).
   using MeterLookup = std::function<std::optional<MeterInfo>(uint32_t key)>;
   using Clock = std::function<int64_t()>;  // wall time, ms
+  // The edits of meter `key` with grid ends in [from_ms, to_ms).
+  using EditsLookup =
+      std::function<std::map<int64_t, Edit>(uint32_t key, int64_t from_ms, int64_t to_ms)>;
 
   // `engine` must outlive the service. Starts `threads` workers (0: one per
   // core); a meter is validated by one of them at a time.
@@ -61,6 +65,12 @@ class VeeService {
 
   // Readings of these meters are durable in the engine.
   void Observe(std::span<const engine::wal::WalSample> readings);
+  // Where windows find the edits people made (none without it). Call
+  // before the first Observe.
+  void set_edits(EditsLookup edits) { edits_ = std::move(edits); }
+  // The value at `timestamp_ms` of meter `key` was edited (or an edit
+  // withdrawn): validate its local day again.
+  void Reopen(uint32_t key, int64_t timestamp_ms);
   // Waits until every meter observed so far is validated.
   void Drain();
 
@@ -105,6 +115,7 @@ class VeeService {
   MeterLookup meters_;
   RulesConfig rules_;
   Clock now_;
+  EditsLookup edits_;
 
   mutable std::mutex mu_;
   std::condition_variable work_, idle_;
