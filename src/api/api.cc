@@ -31,6 +31,7 @@ Api::Api(registry::Registry& registry, HealthChecker& health, obs::MetricsRegist
   AddIngestRoutes(router_, series_);
   AddSeriesQueryRoutes(router_, series_);
   AddFleetRoutes(router_, series_);
+  AddEditRoutes(router_, series_);
   AddAdminRoutes(router_, registry_, series_.engine);
 }
 

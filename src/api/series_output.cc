@@ -45,6 +45,7 @@ void Envelope(JsonWriter& w, const SeriesSubject& s, const SeriesParams& p) {
   w.Key("end").String(FormatRfc3339(p.end_ms));
   w.Key("interval").String(query::IntervalName(p.interval));
   w.Key("tz").String(p.tz_name);
+  if (!p.version.empty()) w.Key("version").String(p.version);
   w.Key("fields").BeginArray();
   for (int f : SelectedFields(s.kind, p.fields)) w.String(FieldName(s.kind, f));
   w.EndArray();
@@ -59,6 +60,12 @@ http::HttpResponse Csv(std::string body) {
   return r;
 }
 
+void AppendCsvNames(std::string& out, const ExtraColumns* extra) {
+  if (!extra) return;
+  for (std::string_view name : extra->csv_names)
+    fmt::format_to(std::back_inserter(out), ",{}", name);
+}
+
 }  // namespace
 
 double RoundForDisplay(double value) {
@@ -67,16 +74,19 @@ double RoundForDisplay(double value) {
 }
 
 http::HttpResponse RawResponse(const SeriesSubject& s, const SeriesParams& p,
-                               std::span<const query::Point> points) {
+                               std::span<const query::Point> points, const ExtraColumns* extra) {
   const Fields fields = SelectedFields(s.kind, p.fields);
   if (p.csv) {
     std::string out = "timestamp,interval_s";
     for (int f : fields) fmt::format_to(std::back_inserter(out), ",{}", FieldName(s.kind, f));
+    AppendCsvNames(out, extra);
     out += '\n';
-    for (const query::Point& pt : points) {
+    for (size_t i = 0; i < points.size(); ++i) {
+      const query::Point& pt = points[i];
       out += FormatRfc3339(pt.timestamp_ms);
       fmt::format_to(std::back_inserter(out), ",{}", pt.interval_s);
       for (int f : fields) out += "," + CsvNumber(pt.values[f]);
+      if (extra) extra->csv(i, out);
       out += '\n';
     }
     return Csv(std::move(out));
@@ -86,13 +96,15 @@ http::HttpResponse RawResponse(const SeriesSubject& s, const SeriesParams& p,
   Envelope(w, s, p);
   w.Key("count").Int(static_cast<int64_t>(points.size()));
   w.Key(s.list_key).BeginArray();
-  for (const query::Point& pt : points) {
+  for (size_t i = 0; i < points.size(); ++i) {
+    const query::Point& pt = points[i];
     w.BeginObject();
     w.Key("timestamp").String(FormatRfc3339(pt.timestamp_ms));
     if (pt.interval_s != 0) w.Key("interval_s").Int(pt.interval_s);
     for (int f : fields) {
       if ((pt.present >> f) & 1u) w.Key(FieldName(s.kind, f)).Number(pt.values[f]);
     }
+    if (extra) extra->json(i, w);
     w.EndObject();
   }
   w.EndArray().EndObject();
@@ -100,16 +112,20 @@ http::HttpResponse RawResponse(const SeriesSubject& s, const SeriesParams& p,
 }
 
 http::HttpResponse BucketResponse(const SeriesSubject& s, const SeriesParams& p,
-                                  std::span<const query::BucketValue> buckets) {
+                                  std::span<const query::BucketValue> buckets,
+                                  const ExtraColumns* extra) {
   const Fields fields = SelectedFields(s.kind, p.fields);
   if (p.csv) {
     std::string out = "start,end,count,expected";
     for (int f : fields) fmt::format_to(std::back_inserter(out), ",{}", FieldName(s.kind, f));
+    AppendCsvNames(out, extra);
     out += '\n';
-    for (const query::BucketValue& b : buckets) {
+    for (size_t i = 0; i < buckets.size(); ++i) {
+      const query::BucketValue& b = buckets[i];
       fmt::format_to(std::back_inserter(out), "{},{},{},{}", FormatRfc3339(b.start_ms),
                      FormatRfc3339(b.end_ms), b.count, b.expected);
       for (int f : fields) out += "," + CsvNumber(RoundForDisplay(b.values[f]));
+      if (extra) extra->csv(i, out);
       out += '\n';
     }
     return Csv(std::move(out));
@@ -123,7 +139,8 @@ http::HttpResponse BucketResponse(const SeriesSubject& s, const SeriesParams& p,
   }
   w.EndObject();
   w.Key("buckets").BeginArray();
-  for (const query::BucketValue& b : buckets) {
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    const query::BucketValue& b = buckets[i];
     w.BeginObject();
     w.Key("start").String(FormatRfc3339(b.start_ms));
     w.Key("end").String(FormatRfc3339(b.end_ms));
@@ -132,6 +149,7 @@ http::HttpResponse BucketResponse(const SeriesSubject& s, const SeriesParams& p,
     w.Key("expected").Int(b.expected);
     // A field with no value in the bucket is null: a gap, never a zero.
     for (int f : fields) w.Key(FieldName(s.kind, f)).Number(RoundForDisplay(b.values[f]));
+    if (extra) extra->json(i, w);
     w.EndObject();
   }
   w.EndArray().EndObject();

@@ -35,6 +35,9 @@ struct SeriesParams {
   std::string tz_name;
   const date::time_zone* tz = nullptr;
   bool csv = false;
+  // Meter readings: "validated" (the default) or "raw"; empty for series
+  // that are not validated.
+  std::string version;
 };
 
 // Reads start, end (RFC 3339 or epoch ms; default the 24 hours before now),

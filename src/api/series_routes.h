@@ -5,6 +5,8 @@
 //   POST /api/v1/grid-operators/{id}/status
 //   POST /api/v1/weather/stations/{id}/observations
 //   GET  the three {id} paths above: a range, raw or in calendar buckets
+//   PUT  /api/v1/smart-meters/{id}/readings/{timestamp} a manual edit
+//   GET  /api/v1/smart-meters/{id}/edits                the audit trail
 //   GET  /api/v1/readings/latest                        newest reading per meter
 //   GET  /api/v1/analytics/consumption                  fleet energy per bucket
 // Bodies: JSON array, NDJSON or CSV by Content-Type; per-item rejections in
@@ -16,6 +18,9 @@
 #include "ingest/ingest_service.h"
 #include "registry/registry.h"
 #include "store/engine/readings_engine.h"
+#include "vee/edit_log.h"
+#include "vee/rules.h"
+#include "vee/vee_service.h"
 
 namespace metrify::api {
 
@@ -25,10 +30,17 @@ struct SeriesBackend {
   ingest::EntityKeys& keys;
   ingest::IngestService& ingest;
   registry::Registry& registry;
+  // Validation (docs/vee.md). The rules give each meter's settings; the
+  // edit log holds manual edits (null: editing is not offered); validation
+  // is the running VEE service (null when vee.enabled is false).
+  const vee::RulesConfig* rules = nullptr;
+  vee::EditLog* edits = nullptr;
+  vee::VeeService* validation = nullptr;
 };
 
 void AddIngestRoutes(Router& router, SeriesBackend& backend);
 void AddSeriesQueryRoutes(Router& router, SeriesBackend& backend);
 void AddFleetRoutes(Router& router, SeriesBackend& backend);
+void AddEditRoutes(Router& router, SeriesBackend& backend);
 
 }  // namespace metrify::api

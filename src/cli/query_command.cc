@@ -22,6 +22,7 @@ struct QueryOptions {
   std::string start, end, interval, agg, fields, tz;
   std::string format = "table";
   bool json = false;
+  bool raw = false;  // the readings as sent, not the validated view
 };
 
 // The series of one entity kind: where it lives and what its list is called.
@@ -43,6 +44,10 @@ std::string QueryTarget(const SeriesResource& r, const QueryOptions& o) {
   for (const auto& [name, value] : params) {
     if (value->empty()) continue;
     target += fmt::format("{}{}={}", separator, name, UrlEncode(*value));
+    separator = '&';
+  }
+  if (o.raw) {
+    target += fmt::format("{}version=raw", separator);
     separator = '&';
   }
   if (o.format == "csv") target += fmt::format("{}format=csv", separator);
@@ -88,6 +93,10 @@ void PrintTable(const SeriesResource& r, const std::string& body) {
       raw ? std::vector<std::string>{"timestamp", "interval_s"}
           : std::vector<std::string>{"start_local", "count", "expected"};
   for (std::string& field : Strings(doc["fields"])) columns.push_back(std::move(field));
+  // The validated view says per reading how it was decided.
+  if (raw && Text(doc, "version") == "validated") {
+    for (const char* c : {"status", "rule", "method", "tier"}) columns.emplace_back(c);
+  }
   Table table(columns);
   simdjson::dom::array items;
   if (doc[raw ? r.list_key : "buckets"].get(items)) Fail(kExitInternal, "unexpected answer");
@@ -118,11 +127,17 @@ offset (2025-01-15T00:00:00+01:00) or epoch milliseconds. Buckets (15m, 1h, 1d,
 field gets its default statistic (sum for energies, last for the register,
 avg otherwise) unless --agg names one for all.
 
+Readings are the validated view (docs/vee.md): every interval of the meter's
+grid with its status (MEASURED, ESTIMATED, EDITED, INVALID, MISSING), the rule
+or estimation method behind it and its quality tier; buckets leave INVALID and
+MISSING values out. --raw shows the readings as the meter sent them.
+
 Examples:
   metrify query meter SM000001
   metrify query meter SM000001 --start 2025-01-15T00:00:00+01:00 --end 2025-01-16T00:00:00+01:00 --interval 1h
   metrify query meter SM000001 --interval 1d --agg max --fields energy_kwh,voltage_v --tz Europe/Berlin
   metrify query meter SM000001 --interval 1M --format csv > monthly.csv
+  metrify query meter SM000001 --raw
 
 Exit codes: 0 ok; 2 usage; 3 no such meter; 5 the server refused a parameter
 (422, each problem printed); 6 server unreachable; 7 internal error.)";
@@ -137,6 +152,9 @@ void AddSeriesQuery(CLI::App* query, const SeriesResource& r, const std::string&
   command->add_option("--agg", o->agg, "sum, avg, min, max or last, for every field");
   command->add_option("--fields", o->fields, "Comma-separated fields (default: all with data)");
   command->add_option("--tz", o->tz, "IANA time zone of the buckets, e.g. Europe/Berlin");
+  if (r.noun == "meter") {
+    command->add_flag("--raw", o->raw, "The readings as sent, not the validated view");
+  }
   CLI::Option* format = command->add_option("--format", o->format, "Output: table, json or csv")
                             ->check(CLI::IsMember({"table", "json", "csv"}))
                             ->capture_default_str();

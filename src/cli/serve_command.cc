@@ -20,6 +20,7 @@
 #include "obs/metrics.h"
 #include "store/engine/readings_engine.h"
 #include "store/sqlite/sqlite_registry.h"
+#include "vee/edit_log.h"
 #include "vee/meter_directory.h"
 #include "vee/vee_service.h"
 
@@ -144,16 +145,26 @@ void Serve(const ConfigOptions& options) {
   ingest::IngestService ingest(*readings, keys, registry, config.ingest.auto_register);
   // Validation and estimation follow ingest on a worker thread (docs/vee.md).
   vee::MeterDirectory meter_directory(registry, keys);
+  const vee::RulesConfig rules = LoadRulesOrFail(config.vee.rules_file);
+  // Manual edits live in registry.db (migrated above), so backups carry them.
+  auto edit_log = vee::EditLog::Open(registry_store->path());
+  FailIfError(edit_log.status());
   std::unique_ptr<vee::VeeService> validation;
   if (config.vee.enabled) {
     validation = std::make_unique<vee::VeeService>(
-        *readings, [&meter_directory](uint32_t key) { return meter_directory.Lookup(key); },
-        LoadRulesOrFail(config.vee.rules_file), [] { return NowMillis(); });
+        *readings, [&meter_directory](uint32_t key) { return meter_directory.Lookup(key); }, rules,
+        [] { return NowMillis(); });
+    validation->set_edits([log = edit_log->get()](uint32_t key, int64_t from, int64_t to) {
+      return log->InForce(key, from, to);
+    });
     ingest.set_observer([&validation](std::span<const engine::wal::WalSample> samples) {
       validation->Observe(samples);
     });
   }
   api::SeriesBackend series{*readings, keys, ingest, registry};
+  series.rules = &rules;
+  series.edits = edit_log->get();
+  series.validation = validation.get();
   api::HealthChecker health(*registry_store, config.storage.data_dir);
   obs::MetricsRegistry metrics;
   api::Api api(registry, health, metrics, series);

@@ -43,7 +43,7 @@ void RegisterMeters(uint16_t port) {
 // energy_kwh of one meter's readings, in timestamp order.
 std::vector<double> Readings(TestHttpClient& client, const std::string& meter) {
   TestResponse r = client.Get("/api/v1/smart-meters/" + meter +
-                              "/readings?start=2025-01-15T00:00:00Z&end=2030-01-01T00:00:00Z"
+                              "/readings?version=raw&start=2025-01-15T00:00:00Z&end=2030-01-01T00:00:00Z"
                               "&fields=energy_kwh");
   EXPECT_EQ(r.status, 200) << r.body;
   std::vector<double> values;

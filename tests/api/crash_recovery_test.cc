@@ -74,7 +74,7 @@ TEST(CrashRecovery, AcknowledgedReadingsSurviveSigkillAndNothingIsHalfVisible) {
     const int batches = logs[w].acknowledged + (logs[w].in_flight ? 1 : 0);
     for (int m = 0; m < kMetersPerWriter; ++m) {
       TestResponse r = reader.Get("/api/v1/smart-meters/" + MeterId(w, m) +
-                                  "/readings?start=2025-01-15T00:00:00Z" +
+                                  "/readings?version=raw&start=2025-01-15T00:00:00Z" +
                                   "&end=2030-01-01T00:00:00Z&fields=energy_kwh");
       ASSERT_EQ(r.status, 200) << r.body;
       JsonDoc doc(r.body);

@@ -80,7 +80,7 @@ TEST(LoadTest, ConcurrentWritersAndReadersKeepEveryAcknowledgedReading) {
       while (!stop) {
         TestResponse day = client.Get(
             "/api/v1/smart-meters/" + MeterId(r, 0) +
-            "/readings?start=2025-01-15T00:00:00Z&end=2030-01-01T00:00:00Z&interval=1M&tz=UTC");
+            "/readings?version=raw&start=2025-01-15T00:00:00Z&end=2030-01-01T00:00:00Z&interval=1M&tz=UTC");
         TestResponse latest = client.Get("/api/v1/readings/latest?meter_ids=" + MeterId(r, 1));
         if (day.status != 200 || latest.status != 200) {
           ++failures;
@@ -112,7 +112,7 @@ TEST(LoadTest, ConcurrentWritersAndReadersKeepEveryAcknowledgedReading) {
     for (int m : {0, kMetersPerWriter - 1}) {
       JsonDoc doc(check
                       .Get("/api/v1/smart-meters/" + MeterId(w, m) +
-                           "/readings?start=2025-01-15T00:00:00Z&end=2030-01-01T00:00:00Z"
+                           "/readings?version=raw&start=2025-01-15T00:00:00Z&end=2030-01-01T00:00:00Z"
                            "&fields=energy_kwh")
                       .body);
       // The batch in flight at the stop may or may not have landed.

@@ -27,7 +27,7 @@ class SeriesIngestTest : public ServerTest {
   // The raw readings of `meter` on 2025-01-15 (UTC) as a document.
   JsonDoc Day(std::string_view meter) {
     TestResponse r = Get(std::string(kMeters) + "/" + std::string(meter) +
-                         "/readings?start=2025-01-15T00:00:00Z&end=2025-01-16T00:00:00Z");
+                         "/readings?version=raw&start=2025-01-15T00:00:00Z&end=2025-01-16T00:00:00Z");
     EXPECT_EQ(r.status, 200) << r.body;
     return JsonDoc(r.body);
   }
@@ -222,7 +222,7 @@ TEST(SeriesRestart, AGracefulStopFlushesToSegmentsAndTheDataIsBackAfterStart) {
   TestHttpClient again("127.0.0.1", server.port());
   JsonDoc day(again
                   .Get(std::string(kMeters) +
-                       "/RESTART-1/readings?start=2025-01-15T00:00:00Z&end=2025-01-16T00:00:00Z")
+                       "/RESTART-1/readings?version=raw&start=2025-01-15T00:00:00Z&end=2025-01-16T00:00:00Z")
                   .body);
   ASSERT_EQ(day.Int("/count"), 1) << day.text();
   EXPECT_EQ(day.Number("/readings/0/energy_kwh"), 0.4);

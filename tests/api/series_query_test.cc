@@ -143,7 +143,7 @@ TEST_F(SeriesQueryTest, CsvAnswersHaveAHeaderAndOneLinePerRowOrBucket) {
   Ingest(QuarterHours("CSV-1", Utc("2025-06-15T00:00"), Utc("2025-06-15T01:00")));
   TestResponse raw = Get(std::string(kMeters) +
                          "/CSV-1/readings?start=2025-06-15T00:00:00Z&end=2025-06-15T01:00:00Z"
-                         "&format=csv&fields=energy_kwh");
+                         "&format=csv&fields=energy_kwh&version=raw");
   ASSERT_EQ(raw.status, 200);
   EXPECT_THAT(raw.Header("content-type"), HasSubstr("text/csv"));
   EXPECT_EQ(raw.body,
@@ -153,10 +153,27 @@ TEST_F(SeriesQueryTest, CsvAnswersHaveAHeaderAndOneLinePerRowOrBucket) {
             "2025-06-15T00:45:00Z,900,0.25\n");
   TestResponse hourly = Get(std::string(kMeters) +
                             "/CSV-1/readings?start=2025-06-15T00:00:00Z&end=2025-06-15T01:00:00Z"
-                            "&format=csv&interval=1h&tz=UTC&fields=energy_kwh");
+                            "&format=csv&interval=1h&tz=UTC&fields=energy_kwh&version=raw");
   EXPECT_EQ(hourly.body,
             "start,end,count,expected,energy_kwh\n"
             "2025-06-15T00:00:00Z,2025-06-15T01:00:00Z,4,4,1\n");
+  // The validated view (the default) adds how each value was decided, and
+  // per bucket the shares of its expected intervals.
+  TestResponse validated = Get(std::string(kMeters) +
+                               "/CSV-1/readings?start=2025-06-15T00:00:00Z"
+                               "&end=2025-06-15T01:00:00Z&format=csv&fields=energy_kwh");
+  EXPECT_EQ(validated.body,
+            "timestamp,interval_s,energy_kwh,status,rule,quality,tier\n"
+            "2025-06-15T00:15:00Z,900,0.25,MEASURED,,1,EXCELLENT\n"
+            "2025-06-15T00:30:00Z,900,0.25,MEASURED,,1,EXCELLENT\n"
+            "2025-06-15T00:45:00Z,900,0.25,MEASURED,,1,EXCELLENT\n");
+  TestResponse validated_hourly =
+      Get(std::string(kMeters) +
+          "/CSV-1/readings?start=2025-06-15T00:00:00Z&end=2025-06-15T01:00:00Z"
+          "&format=csv&interval=1h&tz=UTC&fields=energy_kwh");
+  EXPECT_EQ(validated_hourly.body,
+            "start,end,count,expected,energy_kwh,measured,estimated,edited,invalid,missing\n"
+            "2025-06-15T00:00:00Z,2025-06-15T01:00:00Z,4,4,1,1,0,0,0,0\n");
 }
 
 TEST_F(SeriesQueryTest, AggAndMonthBuckets) {

@@ -40,7 +40,7 @@ class CliIngestTest : public ServerTest {
   // Raw readings of `meter` on 2025-01-15 (UTC).
   JsonDoc Day(std::string_view meter) {
     TestResponse r = Get(std::string(kMeters) + "/" + std::string(meter) +
-                         "/readings?start=2025-01-15T00:00:00Z&end=2025-01-16T00:00:00Z");
+                         "/readings?version=raw&start=2025-01-15T00:00:00Z&end=2025-01-16T00:00:00Z");
     EXPECT_EQ(r.status, 200) << r.body;
     return JsonDoc(r.body);
   }

@@ -47,7 +47,7 @@ class CliQueryTest : public ServerTest {
 TEST_F(CliQueryTest, RawReadingsAsATable) {
   Seed("CLIQ-RAW");
   ProgramResult r = Cli({"query", "meter", "CLIQ-RAW", "--start", "2025-01-15T00:00:00Z", "--end",
-                         "2025-01-15T01:00:00Z"});
+                         "2025-01-15T01:00:00Z", "--raw"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, ContainsRegex("TIMESTAMP +INTERVAL_S +ENERGY_KWH +VOLTAGE_V\n"
                                    "2025-01-15T00:15:00Z +900 +0.25 +230\n"
@@ -55,6 +55,16 @@ TEST_F(CliQueryTest, RawReadingsAsATable) {
                                    "2025-01-15T00:45:00Z +900 +0.25 +230\n"));
   EXPECT_THAT(r.out, HasSubstr("3 readings of meter CLIQ-RAW from 2025-01-15T00:00:00Z to "
                                "2025-01-15T01:00:00Z (raw, Europe/Berlin)\n"));
+}
+
+TEST_F(CliQueryTest, ValidatedReadingsSayHowEachWasDecided) {
+  Seed("CLIQ-VAL");
+  ProgramResult r = Cli({"query", "meter", "CLIQ-VAL", "--start", "2025-01-15T00:00:00Z", "--end",
+                         "2025-01-15T01:00:00Z", "--fields", "energy_kwh"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, ContainsRegex("TIMESTAMP +INTERVAL_S +ENERGY_KWH +STATUS +RULE +METHOD +TIER\n"
+                                   "2025-01-15T00:15:00Z +900 +0.25 +MEASURED +- +- +EXCELLENT\n"));
+  EXPECT_THAT(r.out, HasSubstr("3 readings of meter CLIQ-VAL"));
 }
 
 // The offsets' '+' must reach the server as %2B, not as a space.
@@ -94,7 +104,7 @@ TEST_F(CliQueryTest, JsonAndCsvAreTheServersOwn) {
   ProgramResult csv = with({"--format", "csv", "--fields", "energy_kwh"});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
   EXPECT_EQ(csv.out, Readings("CLIQ-OUT", std::string(kDay) + "&fields=energy_kwh&format=csv"));
-  EXPECT_THAT(csv.out, HasSubstr("timestamp,interval_s,energy_kwh\n"));
+  EXPECT_THAT(csv.out, HasSubstr("timestamp,interval_s,energy_kwh,status,rule,quality,tier\n"));
   ProgramResult buckets = with({"--format", "csv", "--interval", "15m", "--agg", "max"});
   ASSERT_EQ(buckets.exit_code, 0) << buckets.err;
   EXPECT_EQ(buckets.out,

@@ -273,7 +273,8 @@ std::map<std::string, std::string> Registry(TestHttpClient& http, const std::str
 
 // The raw samples of one entity over the whole run, as the server answers.
 std::string SeriesBody(TestHttpClient& http, const Kind& kind, const std::string& id) {
-  TestResponse r = http.Get(kind.base + "/" + id + "/" + kind.list + std::string(kRange));
+  const std::string version = kind.list == "readings" ? "&version=raw" : "";
+  TestResponse r = http.Get(kind.base + "/" + id + "/" + kind.list + std::string(kRange) + version);
   EXPECT_EQ(r.status, 200) << id << ": " << r.body.substr(0, 300);
   return r.body;
 }

@@ -94,11 +94,35 @@ CREATE INDEX meters_weather_station ON meters(weather_station_id);
 CREATE INDEX meters_city ON meters(city COLLATE NOCASE);
 )sql";
 
+// The audit log of manual edits (docs/vee.md "Editing"): every edit is a
+// row, never updated or deleted; the newest row of a (meter, timestamp)
+// is the value in force. meter_key is the engine's key of the meter (ids
+// may be reused after a delete, keys never are).
+constexpr std::string_view kV2Edits = R"sql(
+CREATE TABLE reading_edits (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  meter_key INTEGER NOT NULL,
+  meter_id TEXT NOT NULL,
+  timestamp_ms INTEGER NOT NULL,
+  energy_kwh REAL,
+  register_kwh REAL,
+  old_energy_kwh REAL,
+  old_register_kwh REAL,
+  old_status TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  edited_by TEXT NOT NULL,
+  edited_at INTEGER NOT NULL,
+  request_id TEXT
+);
+CREATE INDEX reading_edits_meter ON reading_edits(meter_key, timestamp_ms);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& RegistryMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "meters, grid operators and weather stations", kV1Registry},
+      {2, "audit log of manual edits of readings", kV2Edits},
   };
   return kMigrations;
 }
