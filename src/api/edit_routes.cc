@@ -229,15 +229,18 @@ HttpResponse ListEdits(SeriesBackend& backend, HttpRequest& request, const PathP
 }  // namespace
 
 void AddEditRoutes(Router& router, SeriesBackend& backend) {
-  if (backend.edits == nullptr) return;
-  router.Add("PUT", "/api/v1/smart-meters/{id}/readings/{timestamp}",
-             [&backend](HttpRequest& request, const PathParams& path) {
-               return PutEdit(backend, request, path);
-             });
-  router.Add("GET", "/api/v1/smart-meters/{id}/edits",
-             [&backend](HttpRequest& request, const PathParams& path) {
-               return ListEdits(backend, request, path);
-             });
+  // Without an edit log (a server assembled without one) the routes exist
+  // and say so.
+  auto guarded = [&backend](auto handler) {
+    return [&backend, handler](HttpRequest& request, const PathParams& path) {
+      if (backend.edits == nullptr) {
+        return http::MakeErrorResponse(503, "unavailable", "editing is not available here");
+      }
+      return handler(backend, request, path);
+    };
+  };
+  router.Add("PUT", "/api/v1/smart-meters/{id}/readings/{timestamp}", guarded(PutEdit));
+  router.Add("GET", "/api/v1/smart-meters/{id}/edits", guarded(ListEdits));
 }
 
 }  // namespace metrify::api

@@ -42,6 +42,7 @@
 #include "registry/registry.h"
 #include "store/sqlite/sqlite_registry.h"
 #include "support/server_process.h"
+#include "vee/edit_log.h"
 
 namespace metrify {
 namespace {
@@ -389,6 +390,10 @@ class ApiFixture : public ::testing::Test {
     ingest_ = std::make_unique<ingest::IngestService>(*engine_, *keys_, *registry_, false);
     series_ = std::make_unique<api::SeriesBackend>(
         api::SeriesBackend{*engine_, *keys_, *ingest_, *registry_});
+    auto edits = vee::EditLog::Open(store_->path());
+    ASSERT_TRUE(edits.has_value()) << edits.error().ToString();
+    edits_ = std::move(edits).value();
+    series_->edits = edits_.get();
     api_ = std::make_unique<api::Api>(*registry_, *health_, metrics_, *series_);
   }
 
@@ -413,6 +418,7 @@ class ApiFixture : public ::testing::Test {
   std::unique_ptr<engine::ReadingsEngine> engine_;
   std::unique_ptr<ingest::EntityKeys> keys_;
   std::unique_ptr<ingest::IngestService> ingest_;
+  std::unique_ptr<vee::EditLog> edits_;
   std::unique_ptr<api::SeriesBackend> series_;
   obs::MetricsRegistry metrics_;
   std::unique_ptr<api::Api> api_;
