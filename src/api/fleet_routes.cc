@@ -17,6 +17,7 @@
 #include "common/time.h"
 #include "model/enums.h"
 #include "query/calendar.h"
+#include "vee/validated_rollup.h"
 
 namespace metrify::api {
 
@@ -133,19 +134,30 @@ Result<std::unordered_map<std::string, std::string>> GroupOfMeters(registry::Reg
   return groups;
 }
 
+// One meter's buckets and, validated, its intervals per bucket by status.
+struct MeterRollup {
+  std::vector<query::BucketValue> buckets;
+  std::vector<vee::StatusCounts> counts;  // empty for version=raw
+};
+
 // Energy of many meters added up per bucket.
 struct Group {
   size_t meters = 0;
   std::vector<query::BucketValue> buckets;
+  std::vector<vee::StatusCounts> counts;
 
-  void Add(const std::vector<query::BucketValue>& meter) {
+  void Add(const MeterRollup& meter) {
     ++meters;
     if (buckets.empty()) {
-      buckets = meter;
+      buckets = meter.buckets;
+      counts = meter.counts;
       return;
     }
-    for (size_t i = 0; i < meter.size(); ++i)
-      query::AddInto(buckets[i], meter[i], query::Agg::kSum);
+    for (size_t i = 0; i < meter.buckets.size(); ++i)
+      query::AddInto(buckets[i], meter.buckets[i], query::Agg::kSum);
+    for (size_t i = 0; i < meter.counts.size(); ++i) {
+      for (int s = 0; s < vee::kValueStatuses; ++s) counts[i][s] += meter.counts[i][s];
+    }
   }
 };
 
@@ -156,11 +168,22 @@ struct MeterBuckets {
   std::vector<engine::HeadSample> samples;
   std::vector<query::Point> points;
   std::vector<query::BucketValue> buckets;
+  std::vector<vee::StatusCounts> counts;
+  std::vector<engine::HeadSample> overlay;
 
   engine::ReadingsEngine::FieldBuckets sums;
 
+  // The raw sums, corrected to the validated view when `validated`.
   Status Compute(const engine::ReadingsEngine& engine, uint32_t key,
-                 const std::vector<int64_t>& edges, uint16_t fields) {
+                 const std::vector<int64_t>& edges, uint16_t fields, bool validated) {
+    METRIFY_RETURN_IF_ERROR(ComputeRaw(engine, key, edges, fields));
+    counts.clear();
+    if (!validated) return Status::Ok();
+    return vee::CorrectToValidated(engine, key, edges, kEnergy, &buckets, &counts, &overlay);
+  }
+
+  Status ComputeRaw(const engine::ReadingsEngine& engine, uint32_t key,
+                    const std::vector<int64_t>& edges, uint16_t fields) {
     // The energy sum straight from block statistics when the blocks allow;
     // otherwise the readings are read and added up.
     if (engine.SumFromStats(engine::SeriesKey{kReading, key}, edges, kEnergy, &sums)) {
@@ -205,8 +228,8 @@ constexpr size_t kRollupChunk = 4096;
 // Buckets of meters [begin, end) into (*out)[i - begin], in parallel.
 Status ComputeChunk(const engine::ReadingsEngine& engine,
                     const std::vector<std::pair<std::string, uint32_t>>& meters, size_t begin,
-                    size_t end, const std::vector<int64_t>& edges, uint16_t fields,
-                    std::vector<std::vector<query::BucketValue>>* out) {
+                    size_t end, const std::vector<int64_t>& edges, uint16_t fields, bool validated,
+                    std::vector<MeterRollup>* out) {
   out->resize(end - begin);
   const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1,
                                             std::max<size_t>(1, (end - begin) / 256));
@@ -214,9 +237,10 @@ Status ComputeChunk(const engine::ReadingsEngine& engine,
   auto work = [&](size_t w) {
     MeterBuckets scratch;
     for (size_t i = begin + w; i < end; i += workers) {
-      results[w] = scratch.Compute(engine, meters[i].second, edges, fields);
+      results[w] = scratch.Compute(engine, meters[i].second, edges, fields, validated);
       if (!results[w].ok()) return;
-      (*out)[i - begin] = scratch.buckets;
+      (*out)[i - begin].buckets = scratch.buckets;
+      (*out)[i - begin].counts = scratch.counts;
     }
   };
   std::vector<std::thread> threads;
@@ -227,8 +251,20 @@ Status ComputeChunk(const engine::ReadingsEngine& engine,
   return Status::Ok();
 }
 
+void WriteShares(JsonWriter& w, const query::BucketValue& b, const vee::StatusCounts& c) {
+  static constexpr std::string_view kNames[] = {"measured", "estimated", "edited", "invalid",
+                                                "missing"};
+  w.Key("shares").BeginObject();
+  for (int s = 0; s < vee::kValueStatuses; ++s) {
+    w.Key(kNames[s]).Number(
+        b.expected == 0 ? 0 : RoundForDisplay(static_cast<double>(c[s]) / b.expected));
+  }
+  w.EndObject();
+}
+
 void WriteGroup(JsonWriter& w, std::string_view name, size_t meters,
-                const std::vector<query::BucketValue>& buckets) {
+                const std::vector<query::BucketValue>& buckets,
+                const std::vector<vee::StatusCounts>& counts) {
   static const int energy = *model::SeriesFieldIndex(kReading, "energy_kwh");
   w.BeginObject();
   if (name.empty()) {
@@ -238,7 +274,8 @@ void WriteGroup(JsonWriter& w, std::string_view name, size_t meters,
   }
   w.Key("meters").Int(static_cast<int64_t>(meters));
   w.Key("buckets").BeginArray();
-  for (const query::BucketValue& b : buckets) {
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    const query::BucketValue& b = buckets[i];
     Rfc3339Buffer start, end;
     w.BeginObject();
     w.Key("start").String(FormatRfc3339(b.start_ms, start));
@@ -246,6 +283,7 @@ void WriteGroup(JsonWriter& w, std::string_view name, size_t meters,
     w.Key("count").Int(b.count);
     w.Key("expected").Int(b.expected);
     w.Key("energy_kwh").Number(RoundForDisplay(b.values[energy]));
+    if (i < counts.size()) WriteShares(w, b, counts[i]);
     w.EndObject();
   }
   w.EndArray().EndObject();
@@ -260,8 +298,15 @@ HttpResponse Consumption(SeriesBackend& backend, HttpRequest& request) {
                                 "group_by must be none, operator, city, segment or meter"}}));
   }
   Result<SeriesParams> params =
-      ReadSeriesParams(request, kReading, "Europe/Berlin", {"group_by", "meter_ids"});
+      ReadSeriesParams(request, kReading, "Europe/Berlin", {"group_by", "meter_ids", "version"});
   if (!params) return ErrorFromStatus(params.error());
+  const std::string_view version = request.QueryParam("version").value_or("validated");
+  if (version != "validated" && version != "raw") {
+    return ErrorFromStatus(Status::InvalidFields(
+        {{"version", "invalid_choice",
+          fmt::format("version must be validated or raw, got \"{}\"", version)}}));
+  }
+  const bool validated = version == "validated";
   if (params->interval == query::Interval::kRaw) params->interval = query::Interval::k1d;
   params->fields = 1u << *model::SeriesFieldIndex(kReading, "energy_kwh");
   params->agg = query::Agg::kSum;
@@ -285,27 +330,31 @@ HttpResponse Consumption(SeriesBackend& backend, HttpRequest& request) {
   w.Key("interval").String(query::IntervalName(params->interval));
   w.Key("tz").String(params->tz_name);
   w.Key("group_by").String(group_by);
+  w.Key("version").String(version);
   w.Key("groups").BeginArray();
   // Per meter, groups stream out in id order as they are computed; other
   // groupings add meters up first.
   std::map<std::string, Group> groups;
   const auto& meters = set->meters();
-  std::vector<std::vector<query::BucketValue>> chunk;
+  std::vector<MeterRollup> chunk;
   for (size_t begin = 0; begin < meters.size(); begin += kRollupChunk) {
     const size_t end = std::min(meters.size(), begin + kRollupChunk);
-    Status read = ComputeChunk(backend.engine, meters, begin, end, *edges, params->fields, &chunk);
+    Status read =
+        ComputeChunk(backend.engine, meters, begin, end, *edges, params->fields, validated, &chunk);
     if (!read.ok()) return ErrorFromStatus(read);
     for (size_t i = begin; i < end; ++i) {
       const std::string& id = meters[i].first;
       if (group_by == "meter") {
-        WriteGroup(w, id, 1, chunk[i - begin]);
+        WriteGroup(w, id, 1, chunk[i - begin].buckets, chunk[i - begin].counts);
         continue;
       }
       auto found = group_of->find(id);
       groups[found == group_of->end() ? std::string() : found->second].Add(chunk[i - begin]);
     }
   }
-  for (const auto& [name, group] : groups) WriteGroup(w, name, group.meters, group.buckets);
+  for (const auto& [name, group] : groups) {
+    WriteGroup(w, name, group.meters, group.buckets, group.counts);
+  }
   w.EndArray().EndObject();
   return JsonResponse(200, w.Take());
 }

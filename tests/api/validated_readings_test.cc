@@ -122,6 +122,33 @@ TEST_F(ValidatedReadingsTest, RollupsCountEstimatesAndReportTheShares) {
   EXPECT_FALSE(raw.Has("/buckets/0/shares"));
 }
 
+TEST_F(ValidatedReadingsTest, FleetConsumptionAddsUpTheValidatedView) {
+  Meter("VAL-7");
+  Meter("VAL-8");
+  Send(Csv("VAL-7", 1, 96, {41, 42, 43, 44}, {{64, -0.3}}));
+  Send(Csv("VAL-8", 1, 96));
+  WaitFor("VAL-7", 64, "ESTIMATED");
+  WaitFor("VAL-7", 42, "ESTIMATED");
+  const std::string base =
+      "/api/v1/analytics/consumption?meter_ids=VAL-7,VAL-8&tz=UTC&" + std::string(kDay);
+  JsonDoc validated(Get(base).body);
+  EXPECT_EQ(validated.String("/version"), "validated");
+  ASSERT_EQ(validated.Size("/groups/0/buckets"), 1u) << validated.text();
+  EXPECT_NEAR(validated.Number("/groups/0/buckets/0/energy_kwh"), 48.0, 1e-6);
+  EXPECT_EQ(validated.Int("/groups/0/buckets/0/count"), 192);
+  EXPECT_EQ(validated.Int("/groups/0/buckets/0/expected"), 192);
+  EXPECT_NEAR(validated.Number("/groups/0/buckets/0/shares/estimated"), 5.0 / 192, 1e-9);
+  EXPECT_NEAR(validated.Number("/groups/0/buckets/0/shares/measured"), 187.0 / 192, 1e-9);
+  EXPECT_EQ(validated.Number("/groups/0/buckets/0/shares/missing"), 0);
+  // Per meter, and the raw sum with the negative value and without the gap.
+  JsonDoc per_meter(Get(base + "&group_by=meter").body);
+  EXPECT_NEAR(per_meter.Number("/groups/0/buckets/0/energy_kwh"), 24.0, 1e-6);
+  JsonDoc raw(Get(base + "&version=raw").body);
+  EXPECT_NEAR(raw.Number("/groups/0/buckets/0/energy_kwh"), 48.0 - 5 * 0.25 - 0.3, 1e-6);
+  EXPECT_EQ(raw.Int("/groups/0/buckets/0/count"), 188);
+  EXPECT_FALSE(raw.Has("/groups/0/buckets/0/shares"));
+}
+
 TEST_F(ValidatedReadingsTest, AGapNothingFillsIsMissingAndCountsAsMissing) {
   Meter("VAL-3");
   // No registers and three days apart: too long for a line, no history.
