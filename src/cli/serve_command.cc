@@ -22,6 +22,7 @@
 #include "store/sqlite/sqlite_registry.h"
 #include "vee/edit_log.h"
 #include "vee/meter_directory.h"
+#include "vee/replay.h"
 #include "vee/vee_service.h"
 
 namespace metrify::cli {
@@ -69,11 +70,11 @@ void RaiseOpenFileLimit() {
 
 // Opens the readings engine under <data_dir>/engine, replaying its WAL, and
 // logs what the replay found.
-std::unique_ptr<engine::ReadingsEngine> OpenEngine(const config::Config& config) {
+std::unique_ptr<engine::ReadingsEngine> OpenEngine(const config::Config& config,
+                                                   engine::OpenReport& report) {
   engine::EngineOptions options;
   options.head_budget_bytes = config.storage.head_memory_bytes;
   options.retention_days = config.storage.retention_days;
-  engine::OpenReport report;
   auto opened = engine::ReadingsEngine::Open(
       FileSystem::Posix(), JoinPath(config.storage.data_dir, "engine"), options, &report);
   FailIfError(opened.status());
@@ -138,7 +139,8 @@ void Serve(const ConfigOptions& options) {
   std::unique_ptr<store::SqliteRegistry> registry_store = std::move(opened).value();
   registry::Registry registry(*registry_store);
   RaiseOpenFileLimit();
-  std::unique_ptr<engine::ReadingsEngine> readings = OpenEngine(config);
+  engine::OpenReport open_report;
+  std::unique_ptr<engine::ReadingsEngine> readings = OpenEngine(config, open_report);
   ingest::EntityKeys keys(*registry_store);
   FailIfError(keys.Load());
   keys.Follow(registry);
@@ -160,6 +162,10 @@ void Serve(const ConfigOptions& options) {
     ingest.set_observer([&validation](std::span<const engine::wal::WalSample> samples) {
       validation->Observe(samples);
     });
+    if (const size_t meters = vee::ObserveReplayed(*validation, open_report); meters > 0) {
+      obs::LogInfo("validating replayed readings again",
+                   {{"meters", static_cast<int64_t>(meters)}});
+    }
   }
   api::SeriesBackend series{*readings, keys, ingest, registry};
   series.rules = &rules;

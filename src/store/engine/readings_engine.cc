@@ -83,6 +83,20 @@ Status ReadingsEngine::LoadLatest() {
   return Status::Ok();
 }
 
+namespace {
+
+void NoteReplayedReadings(std::span<const wal::WalSample> samples, OpenReport* report) {
+  for (const wal::WalSample& s : samples) {
+    auto [it, added] = report->replayed_readings.try_emplace(
+        s.entity_key, std::pair<int64_t, int64_t>{s.timestamp_ms, s.timestamp_ms});
+    if (added) continue;
+    it->second.first = std::min(it->second.first, s.timestamp_ms);
+    it->second.second = std::max(it->second.second, s.timestamp_ms);
+  }
+}
+
+}  // namespace
+
 Status ReadingsEngine::Replay(OpenReport* report) {
   model::SeriesKind kind{};
   std::vector<wal::WalSample> samples, fresh;
@@ -101,6 +115,7 @@ Status ReadingsEngine::Replay(OpenReport* report) {
     }
     report->samples_skipped += samples.size() - fresh.size();
     report->samples_replayed += fresh.size();
+    if (kind == model::SeriesKind::kReading) NoteReplayedReadings(fresh, report);
     NoteWalDays(fresh, file_sequence);
     return Apply(kind, fresh).status();
   };

@@ -79,6 +79,10 @@ struct OpenReport {
   uint64_t samples_replayed = 0;  // applied to the head
   uint64_t samples_skipped = 0;   // already in segments
   size_t segments = 0;
+  // Per meter key, the earliest and latest timestamps of the readings
+  // replayed: what may not have been validated before the stop (VEE is
+  // told of them again).
+  std::unordered_map<uint32_t, std::pair<int64_t, int64_t>> replayed_readings;
 };
 
 // What Backup copied.
