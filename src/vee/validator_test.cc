@@ -1,10 +1,11 @@
 #include "vee/validator.h"
-#include "vee/quality.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <vector>
+
+#include "vee/quality.h"
 
 namespace metrify::vee {
 namespace {
@@ -97,6 +98,44 @@ TEST_F(ValidatorTest, CleanSeriesIsMeasuredWithFullQuality) {
   EXPECT_EQ(w.final_rows, 7u);
   EXPECT_EQ(w.anchor.end_ms, kT0 + 7 * kQ);
   EXPECT_DOUBLE_EQ(*w.anchor.energy_kwh, 0.25);
+}
+
+// A Berlin day of 23 or 25 hours is complete with its 92 or 100 quarter
+// hours: the grid is UTC, so the clock change is neither a gap nor a
+// duplicate, and nothing fires.
+TEST_F(ValidatorTest, DstDaysOf92And100QuarterHoursAreComplete) {
+  Result<LocalClock> clock = LocalClock::For("Europe/Berlin");
+  ASSERT_TRUE(clock.has_value());
+  struct Day {
+    int64_t any_utc_ms;  // an instant of the local day
+    size_t quarter_hours;
+  };
+  for (const Day& day : {Day{1743328800000, 92},      // 2025-03-30 (spring)
+                         Day{1761472800000, 100}}) {  // 2025-10-26 (autumn)
+    const int64_t local_day = clock->DayOfIntervalEnding(day.any_utc_ms);
+    const int64_t start = clock->DayStartUtc(local_day);
+    const int64_t end = clock->DayStartUtc(local_day + 1);
+    ASSERT_EQ(static_cast<size_t>((end - start) / kQ), day.quarter_hours);
+    std::vector<RawReading> raw;
+    double reg = 1000;
+    for (int64_t t = start + kQ; t <= end; t += kQ) {
+      RawReading r;
+      r.timestamp_ms = t;
+      r.interval_s = 900;
+      const double kwh = 0.2 + 0.01 * static_cast<double>((t / kQ) % 7);  // not a flat line
+      reg += kwh;
+      r.values[kEnergy] = kwh;
+      r.values[kRegister] = reg;
+      r.present = (1u << kEnergy) | (1u << kRegister);
+      raw.push_back(r);
+    }
+    WindowResult w = Run(raw, {}, end + 86'400'000);
+    ASSERT_EQ(w.rows.size(), day.quarter_hours);
+    for (const ValidatedInterval& row : w.rows) {
+      EXPECT_EQ(row.status, ValueStatus::kMeasured) << row.end_ms;
+      EXPECT_EQ(row.fired, 0u) << row.end_ms;
+    }
+  }
 }
 
 TEST_F(ValidatorTest, VoltageOutOfRangeIsLeftOutButTheEnergyStands) {
