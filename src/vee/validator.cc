@@ -190,7 +190,11 @@ class Window {
           if (!s.energy_ok && !s.raw->Has(kEnergy) && (end - prev_end) == step_) Derive(s, diff);
           if (s.energy_ok) energy += s.energy;
           rise += diff;
-          if (std::abs(rise - energy) > SumTolerance(rise)) {
+          // The period's totals catch small disagreements that add up; the
+          // step catches a large one that a long period's percentage would
+          // hide (and a frozen register that later catches up).
+          if (std::abs(rise - energy) > SumTolerance(rise) ||
+              StepDisagrees(s, diff, end - prev_end)) {
             Fire(s, RuleId::kSumCheck, r_.sum_check);
             open = false;
           }
@@ -227,6 +231,13 @@ class Window {
   void Derive(Slot& s, double diff) {
     s.energy = diff;
     s.energy_ok = true;
+  }
+
+  // Whether one interval's energy and the register's rise across exactly
+  // that interval disagree beyond the tolerance of the larger of the two.
+  bool StepDisagrees(const Slot& s, double diff, int64_t span_ms) const {
+    if (span_ms != step_ || !s.energy_ok || !s.raw->Has(kEnergy)) return false;
+    return std::abs(diff - s.energy) > SumTolerance(std::max(diff, s.energy));
   }
 
   double SumTolerance(double rise) const {

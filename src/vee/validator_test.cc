@@ -347,6 +347,25 @@ TEST_F(ValidatorTest, SumCheckCatchesAStuckRegisterOverSeveralWindows) {
   EXPECT_EQ(fired_at, 6);
 }
 
+// After a long clean period the period's 1 % allows more than a whole
+// interval's energy; one interval against its own register step does not.
+TEST_F(ValidatorTest, SumCheckCatchesOneBadIntervalLateInALongPeriod) {
+  std::vector<RawReading> raw = Series({0.2, 1.27, 0.2});
+  raw[1].values[kRegister] = raw[0].values[kRegister] + 0.119;  // the register saw 0.119
+  raw[2].values[kRegister] = raw[1].values[kRegister] + 0.2;
+  Anchor anchor;
+  anchor.end_ms = kT0;
+  anchor.energy_kwh = 0.2;
+  anchor.register_kwh = 1000;
+  anchor.sum_open = true;
+  anchor.sum_energy_kwh = 133;  // two clean weeks
+  anchor.sum_register_kwh = 133;
+  WindowResult w = Run(raw, anchor);
+  EXPECT_FALSE(Fired(Row(w, 1), RuleId::kSumCheck));
+  EXPECT_TRUE(Fired(Row(w, 2), RuleId::kSumCheck));
+  EXPECT_FALSE(Fired(Row(w, 3), RuleId::kSumCheck)) << "a new period starts after it";
+}
+
 TEST_F(ValidatorTest, RegisterOnlyMeterGetsItsEnergyFromTheDifference) {
   std::vector<RawReading> raw = Series({0.2, 0.3, 0.1});
   for (RawReading& r : raw) r.present &= ~(1u << kEnergy);
