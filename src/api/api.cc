@@ -32,6 +32,7 @@ Api::Api(registry::Registry& registry, HealthChecker& health, obs::MetricsRegist
   AddSeriesQueryRoutes(router_, series_);
   AddFleetRoutes(router_, series_);
   AddEditRoutes(router_, series_);
+  AddQualityRoutes(router_, series_);
   AddAdminRoutes(router_, registry_, series_.engine);
 }
 

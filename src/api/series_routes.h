@@ -42,5 +42,6 @@ void AddIngestRoutes(Router& router, SeriesBackend& backend);
 void AddSeriesQueryRoutes(Router& router, SeriesBackend& backend);
 void AddFleetRoutes(Router& router, SeriesBackend& backend);
 void AddEditRoutes(Router& router, SeriesBackend& backend);
+void AddQualityRoutes(Router& router, SeriesBackend& backend);
 
 }  // namespace metrify::api

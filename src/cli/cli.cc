@@ -12,13 +12,15 @@ int RunCli(int argc, char** argv) {
   app.footer(
       "Exit codes: 0 ok, 1 partly failed (e.g. rejected rows), 2 usage or configuration "
       "error, 3 not found, 4 conflict, 5 invalid value, 6 server unreachable, 7 internal "
-      "error.\nRun `metrify COMMAND --help` for a command's options.");
+      "error, 8 quality below thresholds (quality check).\n"
+      "Run `metrify COMMAND --help` for a command's options.");
   app.require_subcommand(1);
   app.set_version_flag("--version", METRIFY_VERSION);
   AddServeCommand(app);
   AddEntityCommands(app);
   AddIngestCommand(app);
   AddQueryCommand(app);
+  AddQualityCommand(app);
   AddConfigCommand(app);
   AddBackupCommands(app);
   AddSimulateCommand(app);

@@ -21,6 +21,7 @@ void AddVersionCommand(CLI::App& app);
 void AddEntityCommands(CLI::App& app);
 void AddIngestCommand(CLI::App& app);
 void AddQueryCommand(CLI::App& app);
+void AddQualityCommand(CLI::App& app);
 void AddBenchCommand(CLI::App& app);
 void AddBackupCommands(CLI::App& app);  // backup and restore
 void AddSimulateCommand(CLI::App& app);

@@ -8,13 +8,14 @@ namespace metrify::cli {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailure = 1,      // the command ran but did not fully succeed (rejected rows)
-  kExitUsage = 2,        // bad flags or arguments, bad configuration
-  kExitNotFound = 3,     // the named entity does not exist
-  kExitConflict = 4,     // already exists, or still referenced
-  kExitInvalid = 5,      // the server refused a field value (422)
-  kExitUnavailable = 6,  // the server or a dependency could not be reached
-  kExitInternal = 7,     // an internal error; see the log
+  kExitFailure = 1,       // the command ran but did not fully succeed (rejected rows)
+  kExitUsage = 2,         // bad flags or arguments, bad configuration
+  kExitNotFound = 3,      // the named entity does not exist
+  kExitConflict = 4,      // already exists, or still referenced
+  kExitInvalid = 5,       // the server refused a field value (422)
+  kExitUnavailable = 6,   // the server or a dependency could not be reached
+  kExitInternal = 7,      // an internal error; see the log
+  kExitQualityBelow = 8,  // `quality check`: a report missed a threshold (docs/quality.md)
 };
 
 ExitCode ExitCodeFor(const Status& status);

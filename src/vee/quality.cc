@@ -23,15 +23,14 @@ double MethodAccuracy(RuleId method) {
   }
 }
 
-// 1 for a reading that came before it was due, falling to 0 for one 48
-// hours late (rows keep late_by_s only past the due time).
+}  // namespace
+
+// Rows keep late_by_s only past the due time.
 double Timeliness(int64_t late_by_s, double due_after_hours) {
   const double due = due_after_hours * 3600;
   if (static_cast<double>(late_by_s) <= due) return 1;
   return std::max(0.0, 1 - (static_cast<double>(late_by_s) - due) / std::max(1.0, 48 * 3600 - due));
 }
-
-}  // namespace
 
 double QualityScore(double completeness, double consistency, double accuracy, double timeliness) {
   return 0.3 * completeness + 0.3 * consistency + 0.3 * accuracy + 0.1 * timeliness;

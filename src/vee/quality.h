@@ -14,6 +14,10 @@ namespace metrify::vee {
 double QualityScore(double completeness, double consistency, double accuracy, double timeliness);
 std::string_view QualityTier(double score);  // EXCELLENT, GOOD, FAIR, POOR, UNKNOWN
 
+// The timeliness of a reading that came `late_by_s` late (ValidatedInterval::
+// late_by_s): 1 up to the due time, falling linearly to 0 at 48 hours.
+double Timeliness(int64_t late_by_s, double due_after_hours);
+
 // The score of one validated interval. `raw_present`: the fields its raw
 // reading carried (0: none); `sent_fields`: the fields this meter sends
 // (those any of its readings nearby carry); `due_after_hours`: the gap

@@ -54,8 +54,8 @@ using ::testing::HasSubstr;
 
 constexpr std::string_view kMethods[] = {"get",   "put",     "post", "delete",
                                          "patch", "options", "trace"};
-const std::set<std::string> kTags = {"system",           "meters",   "grid-operators",
-                                     "weather-stations", "readings", "analytics"};
+const std::set<std::string> kTags = {"system",   "meters",    "grid-operators", "weather-stations",
+                                     "readings", "analytics", "quality"};
 
 // ---- reading the document ---------------------------------------------------
 
@@ -350,6 +350,7 @@ TEST(OpenapiContract, EveryOperationHasAnIdASummaryAndOneKnownTag) {
                            : o.path.starts_with("/api/v1/weather/stations") ? "weather-stations"
                            : o.path.starts_with("/api/v1/readings")         ? "readings"
                            : o.path.starts_with("/api/v1/analytics")        ? "analytics"
+                           : o.path.starts_with("/api/v1/quality")          ? "quality"
                                                                             : "system";
     EXPECT_EQ(Text(tags[0]), expected) << name;
     // Each {placeholder} is a required path parameter.
