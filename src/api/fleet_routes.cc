@@ -348,8 +348,13 @@ HttpResponse Consumption(SeriesBackend& backend, HttpRequest& request) {
         WriteGroup(w, id, 1, chunk[i - begin].buckets, chunk[i - begin].counts);
         continue;
       }
+      // The whole set is one group, "all" (as documented); otherwise a meter
+      // without an operator or city is in the unnamed group (null).
       auto found = group_of->find(id);
-      groups[found == group_of->end() ? std::string() : found->second].Add(chunk[i - begin]);
+      const std::string name = group_by == "none"         ? std::string("all")
+                               : found == group_of->end() ? std::string()
+                                                          : found->second;
+      groups[name].Add(chunk[i - begin]);
     }
   }
   for (const auto& [name, group] : groups) {

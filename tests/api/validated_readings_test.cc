@@ -133,6 +133,7 @@ TEST_F(ValidatedReadingsTest, FleetConsumptionAddsUpTheValidatedView) {
       "/api/v1/analytics/consumption?meter_ids=VAL-7,VAL-8&tz=UTC&" + std::string(kDay);
   JsonDoc validated(Get(base).body);
   EXPECT_EQ(validated.String("/version"), "validated");
+  EXPECT_EQ(validated.String("/groups/0/group"), "all");
   ASSERT_EQ(validated.Size("/groups/0/buckets"), 1u) << validated.text();
   EXPECT_NEAR(validated.Number("/groups/0/buckets/0/energy_kwh"), 48.0, 1e-6);
   EXPECT_EQ(validated.Int("/groups/0/buckets/0/count"), 192);
