@@ -13,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/strings.h"
 #include "http/client.h"
 
 namespace metrify::bench {
@@ -130,6 +131,29 @@ uint64_t DirectoryBytes(const std::string& dir) {
     if (it->is_regular_file(ec)) total += it->file_size(ec);
   }
   return total;
+}
+
+Result<std::optional<double>> ScrapeMetric(const std::string& url, std::string_view name) {
+  METRIFY_ASSIGN_OR_RETURN(std::unique_ptr<http::HttpClient> client,
+                           http::HttpClient::Connect(url));
+  METRIFY_ASSIGN_OR_RETURN(http::ClientResponse r, client->Send("GET", "/metrics", "", ""));
+  for (std::string_view line : Split(r.body, '\n')) {
+    if (line.size() > name.size() && line.starts_with(name) && line[name.size()] == ' ') {
+      return ParseDouble(line.substr(name.size() + 1));
+    }
+  }
+  return std::optional<double>();
+}
+
+Result<double> WaitForValidation(const std::string& url,
+                                 std::chrono::steady_clock::time_point started) {
+  for (;;) {
+    METRIFY_ASSIGN_OR_RETURN(std::optional<double> pending,
+                             ScrapeMetric(url, "metrify_vee_pending_meters"));
+    if (!pending || *pending == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 }
 
 }  // namespace metrify::bench

@@ -11,11 +11,15 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "common/result.h"
 #include "common/status.h"
 
 namespace metrify::bench {
@@ -50,5 +54,14 @@ class BenchServer {
 
 // Bytes of every regular file under `dir` (what `du --apparent-size` says).
 uint64_t DirectoryBytes(const std::string& dir);
+
+// The value of an unlabelled series on the server's /metrics (nullopt when
+// it is not there).
+Result<std::optional<double>> ScrapeMetric(const std::string& url, std::string_view name);
+
+// Waits until VEE has validated every acknowledged reading; returns the
+// seconds since `started`. With validation off, at once.
+Result<double> WaitForValidation(const std::string& url,
+                                 std::chrono::steady_clock::time_point started);
 
 }  // namespace metrify::bench

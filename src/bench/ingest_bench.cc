@@ -27,31 +27,6 @@ uint64_t CountSegments(const std::string& engine_dir) {
 }
 
 // A value of an unlabelled series in the server's /metrics, or nullopt.
-Result<std::optional<double>> ScrapeMetric(const std::string& url, std::string_view name) {
-  METRIFY_ASSIGN_OR_RETURN(std::unique_ptr<http::HttpClient> client,
-                           http::HttpClient::Connect(url));
-  METRIFY_ASSIGN_OR_RETURN(http::ClientResponse r, client->Send("GET", "/metrics", "", ""));
-  for (std::string_view line : Split(r.body, '\n')) {
-    if (line.size() > name.size() && line.starts_with(name) && line[name.size()] == ' ') {
-      return ParseDouble(line.substr(name.size() + 1));
-    }
-  }
-  return std::optional<double>();
-}
-
-// Waits until VEE has validated every acknowledged reading; returns the
-// seconds since `started`. With validation off, at once.
-Result<double> WaitForValidation(const std::string& url,
-                                 std::chrono::steady_clock::time_point started) {
-  for (;;) {
-    METRIFY_ASSIGN_OR_RETURN(std::optional<double> pending,
-                             ScrapeMetric(url, "metrify_vee_pending_meters"));
-    if (!pending || *pending == 0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-}
-
 struct ServerRun {
   double seconds = 0, validated_seconds = 0, peak_rss_mb = 0, overlay_rows = 0;
   uint64_t retries = 0, data_bytes = 0, engine_bytes = 0, segments = 0;

@@ -21,8 +21,14 @@ struct QueryBenchOptions {
 struct QueryBenchResult {
   double meter_day_hourly_p50_ms = 0;
   double meter_day_hourly_p99_ms = 0;
-  double rollup_daily_ms = 0;  // daily energy of every meter for one day, from raw (median of 5)
-  double latest_ms = 0;        // latest reading of latest_meters meters (median of 5)
+  // The same meter days read raw (version=raw), in the same run.
+  double meter_day_hourly_raw_p50_ms = 0;
+  double meter_day_hourly_raw_p99_ms = 0;
+  // Daily energy of every meter for one day, median of 5: validated (the
+  // default) and raw.
+  double rollup_daily_ms = 0;
+  double rollup_daily_raw_ms = 0;
+  double latest_ms = 0;  // latest reading of latest_meters meters (median of 5)
   double queries_per_s_while_ingesting = 0;
   double ingest_readings_per_s_during_queries = 0;
   double peak_rss_mb = 0;
