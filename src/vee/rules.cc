@@ -89,4 +89,20 @@ RuleSet RulesConfig::For(std::string_view meter_type, std::string_view meter_id)
   return rules;
 }
 
+std::shared_ptr<const RuleSet> RulesConfig::Shared(std::string_view meter_type,
+                                                   std::string_view meter_id) const {
+  if (meters_.find(meter_id) != meters_.end()) {
+    return std::make_shared<const RuleSet>(For(meter_type, meter_id));
+  }
+  std::lock_guard lock(shared_->mu);
+  auto it = shared_->by_type.find(meter_type);
+  if (it == shared_->by_type.end()) {
+    it = shared_->by_type
+             .emplace(std::string(meter_type),
+                      std::make_shared<const RuleSet>(For(meter_type, meter_id)))
+             .first;
+  }
+  return it->second;
+}
+
 }  // namespace metrify::vee

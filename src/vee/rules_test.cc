@@ -163,6 +163,20 @@ TEST(VeeRulesLayering, FileDefaultsOverrideTheShippedOnes) {
   ExpectSameRules(MustParse(kLayered).For("electricity", "x"), want);
 }
 
+TEST(VeeRulesLayering, SharedRuleSetsArePerTypeUnlessAMeterHasItsOwn) {
+  const RulesConfig config = MustParse(kLayered);
+  const auto a = config.Shared("gas", "G1");
+  const auto b = config.Shared("gas", "G2");
+  EXPECT_EQ(a.get(), b.get()) << "one copy per type";
+  ExpectSameRules(*a, config.For("gas", "G1"));
+  EXPECT_NE(config.Shared("electricity", "E1").get(), a.get());
+  const auto own = config.Shared("electricity", "SM1");
+  EXPECT_NE(own.get(), config.Shared("electricity", "E1").get());
+  EXPECT_EQ(own->spike_factor, 12);
+  const RulesConfig copy = config;  // copies share what was made
+  EXPECT_EQ(copy.Shared("gas", "G3").get(), a.get());
+}
+
 TEST(VeeRulesLayering, MeterTypeOverridesOnlyTheKeysItNames) {
   RuleSet want = RulesConfig::Defaults().For("gas", "x");
   want.spike_factor = 8;
