@@ -19,6 +19,30 @@ constexpr int64_t kDayMs = 86'400'000;
 // weigh most.
 constexpr float kQuarterAlpha = 0.1f;
 constexpr double kDailyAlpha = 0.2;
+// Meters one worker takes at a time: their overlay rows are stored with one
+// WAL append (and fdatasync) instead of one each, which cost VEE more than
+// validating.
+constexpr size_t kBatchMeters = 64;
+// Rows one append stores at most (a WAL record is at most 32 MiB).
+constexpr size_t kBatchRows = 100'000;
+// Bounds on the raw readings kept per meter (MeterState::arrived, ::raw) and
+// room for them in all: beyond them, windows read from the engine. A meter
+// usually holds one or two (the anchor trails the newest reading by one),
+// up to a gap's due time (4 hours) after a missing reading; a worker that
+// is further behind reads many readings per window anyway.
+constexpr size_t kMaxArrived = 8;
+constexpr size_t kMaxRaw = 24;
+constexpr size_t kMaxHeld = size_t{1} << 18;  // readings, about 32 MB
+
+// Runs `change` on `v` and keeps `held` at the room all such vectors have.
+template <typename T, typename F>
+void Tracked(std::atomic<size_t>& held, std::vector<T>& v, F change) {
+  const size_t before = v.capacity();
+  change();
+  const size_t after = v.capacity();
+  if (after > before) held.fetch_add(after - before, std::memory_order_relaxed);
+  if (after < before) held.fetch_sub(before - after, std::memory_order_relaxed);
+}
 
 RawReading ToRaw(const engine::HeadSample& s) {
   RawReading r;
@@ -30,6 +54,55 @@ RawReading ToRaw(const engine::HeadSample& s) {
   return r;
 }
 
+RawReading ToRaw(const engine::wal::WalSample& s) {
+  RawReading r;
+  r.timestamp_ms = s.timestamp_ms;
+  r.interval_s = s.interval_s;
+  r.present = s.present;
+  r.values = s.values;
+  return r;
+}
+
+// Whether the engine takes `s` as a no-op after `r` (else as a revision).
+bool SameData(const RawReading& r, const engine::wal::WalSample& s) {
+  engine::HeadSample a, b;
+  a.interval_s = r.interval_s;
+  a.present = r.present;
+  a.values = r.values;
+  b.interval_s = s.interval_s;
+  b.present = s.present;
+  b.values = s.values;
+  return a.SameData(b);
+}
+
+auto FirstAtOrAfter(std::vector<RawReading>& raw, int64_t t) {
+  return std::lower_bound(raw.begin(), raw.end(), t,
+                          [](const RawReading& r, int64_t v) { return r.timestamp_ms < v; });
+}
+
+// Adds `s` to `raw` (ascending) as the engine stores it: a new timestamp,
+// a no-op, or a revision of the one there.
+void Merge(std::vector<RawReading>& raw, const engine::wal::WalSample& s) {
+  auto it = raw.empty() || raw.back().timestamp_ms < s.timestamp_ms
+                ? raw.end()
+                : FirstAtOrAfter(raw, s.timestamp_ms);
+  if (it == raw.end() || it->timestamp_ms != s.timestamp_ms) {
+    raw.insert(it, ToRaw(s));
+    return;
+  }
+  if (!SameData(*it, s)) {
+    *it = ToRaw(s);
+    it->revised = true;
+  }
+}
+
+// The reading at `t` of the window's (ascending), or null.
+const RawReading* At(std::span<const RawReading> raw, int64_t t) {
+  auto it = std::lower_bound(raw.begin(), raw.end(), t,
+                             [](const RawReading& r, int64_t v) { return r.timestamp_ms < v; });
+  return it != raw.end() && it->timestamp_ms == t ? &*it : nullptr;
+}
+
 // The sample at `t` of a series read in timestamp order, or null.
 const engine::HeadSample* At(const std::vector<engine::HeadSample>& series, int64_t t) {
   auto it =
@@ -38,8 +111,54 @@ const engine::HeadSample* At(const std::vector<engine::HeadSample>& series, int6
   return it != series.end() && it->timestamp_ms == t ? &*it : nullptr;
 }
 
-double RawEnergy(const engine::HeadSample* raw) {
-  return raw != nullptr && (raw->present & (1u << kEnergy)) ? raw->values[kEnergy] : NAN;
+// Where a read of `key` from `from` may stop: just past its newest sample,
+// and at most `limit`. The engine looks up one head partition per day of a
+// read, and `limit` (now + 2 days) can be years past a backfill's data.
+int64_t ReadEnd(const engine::ReadingsEngine& engine, engine::SeriesKey key, int64_t from,
+                int64_t limit) {
+  const std::optional<engine::HeadSample> newest = engine.Latest(key);
+  return newest ? std::min(limit, newest->timestamp_ms + 1) : from;
+}
+
+// The latest revision of `key`'s samples in [from, end) (none when the
+// range is empty).
+Status Read(const engine::ReadingsEngine& engine, engine::SeriesKey key, int64_t from, int64_t end,
+            std::vector<engine::HeadSample>* out) {
+  return from < end ? engine.ReadLatest(key, from, end, out) : Status::Ok();
+}
+
+double RawEnergy(const RawReading* raw) {
+  return raw != nullptr && raw->Has(kEnergy) ? raw->values[kEnergy] : NAN;
+}
+
+// How late the reading at `t` came: as observed in this window, else as
+// its overlay row keeps it from its arrival, else on time.
+int64_t LateBy(int64_t t, const std::unordered_map<int64_t, int64_t>& late_by,
+               const std::vector<engine::HeadSample>& overlay) {
+  if (!late_by.empty()) {
+    if (auto it = late_by.find(t); it != late_by.end()) return it->second;
+  }
+  if (overlay.empty()) return 0;
+  const engine::HeadSample* old = At(overlay, t);
+  return old != nullptr ? FromOverlay(*old).late_by_s * 1000 : 0;
+}
+
+// Appends the window's rows that differ from the raw readings (or replace
+// an overlay row) to `writes`; returns how many.
+size_t AddWrites(uint32_t key, int32_t interval_s, std::span<const ValidatedInterval> rows,
+                 std::span<const RawReading> raw, const std::vector<engine::HeadSample>& overlay,
+                 std::vector<engine::wal::WalSample>* writes) {
+  const size_t before = writes->size();
+  for (const ValidatedInterval& row : rows) {
+    if (row.pending) continue;
+    // A reading snapped onto the grid is not at row.end_ms: its row differs.
+    const double raw_energy = RawEnergy(At(raw, row.end_ms));
+    if (IsPlain(row, raw_energy) && (overlay.empty() || At(overlay, row.end_ms) == nullptr)) {
+      continue;
+    }
+    writes->push_back(ToOverlay(key, interval_s, row, raw_energy));
+  }
+  return writes->size() - before;
 }
 
 }  // namespace
@@ -48,6 +167,7 @@ VeeService::VeeService(engine::ReadingsEngine& engine, MeterLookup meters, Rules
                        Clock now, int threads)
     : engine_(engine), meters_(std::move(meters)), rules_(std::move(rules)), now_(std::move(now)) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads_ = threads;
   for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Run(); });
 }
 
@@ -81,14 +201,42 @@ void VeeService::Observe(std::span<const engine::wal::WalSample> readings) {
     if (s.timestamp_ms <= state->max_seen_ms) {
       state->late_by[s.timestamp_ms] = state->max_seen_ms - s.timestamp_ms;
       state->rewind_from_ms = std::min(state->rewind_from_ms, s.timestamp_ms);
+      // Possibly a revision, and in what order concurrent revisions were
+      // stored only the engine knows.
+      MissArrived(*state);
     } else {
       state->max_seen_ms = s.timestamp_ms;
+      Arrive(*state, s);
     }
   }
   const size_t added = queue_.size() - before;
   lock.unlock();
   if (added == 1) work_.notify_one();
   if (added > 1) work_.notify_all();
+}
+
+void VeeService::Arrive(MeterState& state, const engine::wal::WalSample& s) {
+  if (!state.arrived_all) return;
+  // A sample without fields is no reading (the engine takes none): a
+  // replayed span (replay.h), read from the engine.
+  if (s.present == 0 || state.arrived.size() >= kMaxArrived ||
+      held_.load(std::memory_order_relaxed) >= kMaxHeld) {
+    MissArrived(state);
+    return;
+  }
+  Tracked(held_, state.arrived, [&] {
+    if (state.arrived.empty()) state.arrived.reserve(kMaxArrived / 2);
+    state.arrived.push_back(s);
+  });
+}
+
+void VeeService::MissArrived(MeterState& state) {
+  state.arrived_all = false;
+  DropArrived(state);
+}
+
+void VeeService::DropArrived(MeterState& state) {
+  Tracked(held_, state.arrived, [&] { std::vector<engine::wal::WalSample>().swap(state.arrived); });
 }
 
 void VeeService::Reopen(uint32_t key, int64_t timestamp_ms) {
@@ -117,9 +265,28 @@ VeeStats VeeService::stats() const {
 
 void VeeService::Run() {
   std::unique_lock lock(mu_);
+  std::vector<uint32_t> keys;
+  std::vector<Status> statuses;
   for (;;) {
     work_.wait(lock, [this] { return stop_ || !queue_.empty(); });
     if (stop_) return;
+    TakeBatch(&keys);
+    if (keys.empty()) continue;
+    busy_ += static_cast<int>(keys.size());
+    lock.unlock();
+    ValidateBatch(keys, &statuses);
+    lock.lock();
+    busy_ -= static_cast<int>(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) Finish(keys[i], statuses[i]);
+    if (queue_.empty() && busy_ == 0) idle_.notify_all();
+  }
+}
+
+void VeeService::TakeBatch(std::vector<uint32_t>* keys) {
+  keys->clear();
+  const size_t share =
+      std::clamp<size_t>(queue_.size() / static_cast<size_t>(threads_), 1, kBatchMeters);
+  while (keys->size() < share && !queue_.empty()) {
     const uint32_t key = queue_.front();
     queue_.pop_front();
     MeterState& state = *states_[key];
@@ -129,27 +296,53 @@ void VeeService::Run() {
       continue;
     }
     state.running = true;
-    ++busy_;
-    lock.unlock();
-    const Status status = ValidateMeter(key);
-    lock.lock();
-    --busy_;
-    state.running = false;
-    if (!status.ok()) ++stats_.errors;
-    if (state.again && !state.queued) {
-      state.again = false;
-      state.queued = true;
-      queue_.push_back(key);
-      work_.notify_one();
+    keys->push_back(key);
+  }
+}
+
+void VeeService::Finish(uint32_t key, const Status& status) {
+  MeterState& state = *states_[key];
+  state.running = false;
+  if (!status.ok()) ++stats_.errors;
+  if (state.again && !state.queued) {
+    state.again = false;
+    state.queued = true;
+    queue_.push_back(key);
+    work_.notify_one();
+  }
+}
+
+void VeeService::ValidateBatch(std::span<const uint32_t> keys, std::vector<Status>* statuses) {
+  statuses->assign(keys.size(), Status::Ok());
+  std::vector<Validated> done;
+  std::vector<engine::wal::WalSample> writes;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    (*statuses)[i] = Validate(keys[i], i, &done, &writes);
+    // A rewound or new meter can have many rows: bounded WAL records.
+    if (i + 1 < keys.size() && writes.size() < kBatchRows) continue;
+    const Status stored = Store(done, writes);
+    if (!stored.ok()) {
+      for (const Validated& v : done) (*statuses)[v.index] = stored;
     }
-    if (queue_.empty() && busy_ == 0) idle_.notify_all();
+    done.clear();
+    writes.clear();
   }
 }
 
 Status VeeService::ValidateMeter(uint32_t key) {
+  std::vector<Validated> done;
+  std::vector<engine::wal::WalSample> writes;
+  METRIFY_RETURN_IF_ERROR(Validate(key, 0, &done, &writes));
+  return Store(done, writes);
+}
+
+Status VeeService::Validate(uint32_t key, size_t index, std::vector<Validated>* done,
+                            std::vector<engine::wal::WalSample>* writes) {
   MeterState* state = nullptr;
   int64_t rewind_from = INT64_MAX;
   std::unordered_map<int64_t, int64_t> late_by;
+  thread_local std::vector<engine::wal::WalSample> arrived;
+  bool arrived_all = false;
   {
     std::lock_guard lock(mu_);
     std::unique_ptr<MeterState>& slot = states_[key];
@@ -158,10 +351,15 @@ Status VeeService::ValidateMeter(uint32_t key) {
     std::swap(rewind_from, state->rewind_from_ms);
     late_by.swap(state->late_by);
     state->fresh = false;
+    arrived.assign(state->arrived.begin(), state->arrived.end());
+    arrived_all = state->arrived_all;
+    state->arrived_all = true;
+    DropArrived(*state);
   }
-  const std::optional<MeterInfo> meter = meters_(key);
+  // Only this worker touches the rest of the state now (state->running).
+  TakeArrived(*state, arrived, arrived_all);
+  std::optional<MeterInfo> meter = meters_(key);
   if (!meter) return Status::Ok();  // deleted since: nothing to validate
-  // Only this worker touches the state now (state->running).
   if (!state->clock || state->zone != meter->timezone) {
     METRIFY_ASSIGN_OR_RETURN(LocalClock made, LocalClock::For(meter->timezone));
     state->clock = made;
@@ -171,70 +369,152 @@ Status VeeService::ValidateMeter(uint32_t key) {
     state->rules = rules_.For(meter->type, meter->id);
     state->rules_type = meter->type;
   }
-  LocalClock& clock = *state->clock;
-  const RuleSet& rules = *state->rules;
-
-  Anchor anchor = state->anchor;
-  const bool first = anchor.end_ms == INT64_MIN;
-  int64_t from = first ? state->open_from_ms : anchor.end_ms + 1;
-  if (rewind_from != INT64_MAX && (first || rewind_from <= anchor.end_ms)) {
-    // From the start of the late reading's local day; with nothing measured
-    // the day before (a new meter), from its first reading that day on.
-    from = clock.DayStartUtc(clock.DayOfIntervalEnding(rewind_from));
-    anchor = AnchorBefore(key, *meter, from);
-    if (anchor.end_ms != INT64_MIN) from = anchor.end_ms + 1;
-    if (first) state->open_from_ms = from;  // until an anchor is found
-    if (!first) {
-      std::lock_guard lock(mu_);
-      ++stats_.rewinds;
-    }
-  }
+  Anchor anchor;
+  const int64_t from = WindowStart(key, *state, *meter, rewind_from, &anchor);
   // The engine's partitions are days since 1970 in 32 bits: bounded reads.
   // Readings more than a day ahead get no row anyway (validator.cc).
   const int64_t now = now_();
   const int64_t until = now + 2 * kDayMs;
-  std::vector<engine::HeadSample> raw, overlay;
-  METRIFY_RETURN_IF_ERROR(engine_.ReadLatest({kReading, key}, from, until, &raw));
-  METRIFY_RETURN_IF_ERROR(engine_.ReadLatest({kOverlay, key}, from, until, &overlay));
-  std::vector<RawReading> readings;
-  readings.reserve(raw.size());
-  for (const engine::HeadSample& s : raw) {
-    RawReading& r = readings.emplace_back(ToRaw(s));
-    if (auto it = late_by.find(s.timestamp_ms); it != late_by.end()) {
-      r.late_by_ms = it->second;
-    } else if (const engine::HeadSample* old = At(overlay, s.timestamp_ms)) {
-      r.late_by_ms = FromOverlay(*old).late_by_s * 1000;  // kept from its arrival
-    }
-  }
+  std::span<RawReading> readings;
+  METRIFY_RETURN_IF_ERROR(WindowRaw(key, *state, from, until, &readings));
+  std::vector<engine::HeadSample> overlay;
+  METRIFY_RETURN_IF_ERROR(Read(engine_, {kOverlay, key}, from,
+                               ReadEnd(engine_, {kOverlay, key}, from, until), &overlay));
+  for (RawReading& r : readings) r.late_by_ms = LateBy(r.timestamp_ms, late_by, overlay);
   std::map<int64_t, Edit> edits;
   if (edits_) edits = edits_(key, from, until);
   WindowInput in;
   in.meter = &*meter;
   in.edits = &edits;
-  in.rules = &rules;
+  in.rules = &*state->rules;
   in.typical = &state->typical;
   in.anchor = anchor;
   in.raw = readings;
   in.now_ms = now;
-  const WindowResult result = ValidateWindow(in, clock);
-
-  std::vector<engine::wal::WalSample> writes;
-  for (const ValidatedInterval& row : result.rows) {
-    if (row.pending) continue;
-    // A reading snapped onto the grid is not at row.end_ms: its row differs.
-    const double raw_energy = RawEnergy(At(raw, row.end_ms));
-    if (IsPlain(row, raw_energy) && At(overlay, row.end_ms) == nullptr) continue;
-    writes.push_back(ToOverlay(key, meter->interval_s, row, raw_energy));
-  }
-  if (!writes.empty()) METRIFY_RETURN_IF_ERROR(engine_.Append(kOverlay, writes).status());
-
-  Learn(*state, *meter, clock, std::span(result.rows).first(result.final_rows));
-  state->anchor = result.anchor;
-  std::lock_guard lock(mu_);
-  ++stats_.windows;
-  stats_.readings += result.rows.size();
-  stats_.overlay_rows += writes.size();
+  Validated& v = done->emplace_back();
+  v.index = index;
+  v.state = state;
+  v.result = ValidateWindow(in, *state->clock);
+  v.rewind_from = rewind_from;
+  v.late_by = std::move(late_by);
+  v.writes = AddWrites(key, meter->interval_s, v.result.rows, readings, overlay, writes);
+  v.meter = std::move(*meter);
+  if (!state->raw_known) Forget(*state);  // a read it could not keep
   return Status::Ok();
+}
+
+int64_t VeeService::WindowStart(uint32_t key, MeterState& state, const MeterInfo& meter,
+                                int64_t rewind_from, Anchor* anchor) {
+  *anchor = state.anchor;
+  const bool first = anchor->end_ms == INT64_MIN;
+  const int64_t from = first ? state.open_from_ms : anchor->end_ms + 1;
+  if (rewind_from == INT64_MAX || (!first && rewind_from > anchor->end_ms)) return from;
+  // From the start of the late reading's local day; with nothing measured
+  // the day before (a new meter), from its first reading that day on.
+  LocalClock& clock = *state.clock;
+  const int64_t day_start = clock.DayStartUtc(clock.DayOfIntervalEnding(rewind_from));
+  *anchor = AnchorBefore(key, meter, day_start);
+  const int64_t start = anchor->end_ms != INT64_MIN ? anchor->end_ms + 1 : day_start;
+  if (first) {
+    state.open_from_ms = start;  // until an anchor is found
+  } else {
+    std::lock_guard lock(mu_);
+    ++stats_.rewinds;
+  }
+  return start;
+}
+
+void VeeService::TakeArrived(MeterState& state, std::span<const engine::wal::WalSample> arrived,
+                             bool all) {
+  if (!state.raw_known) return;  // the next window reads them from the engine
+  if (!all) {
+    Forget(state);
+    return;
+  }
+  Tracked(held_, state.raw, [&] {
+    for (const engine::wal::WalSample& s : arrived) {
+      // Older than the copy: windows that start there read from the engine.
+      if (s.timestamp_ms >= state.raw_from_ms) Merge(state.raw, s);
+    }
+  });
+  if (state.raw.size() > kMaxRaw || held_.load(std::memory_order_relaxed) > kMaxHeld) {
+    Forget(state);
+  }
+}
+
+Status VeeService::WindowRaw(uint32_t key, MeterState& state, int64_t from, int64_t until,
+                             std::span<RawReading>* out) {
+  if (!state.raw_known || from < state.raw_from_ms) {
+    Forget(state);
+    const int64_t end = ReadEnd(engine_, {kReading, key}, from, until);
+    thread_local std::vector<engine::HeadSample> read;
+    read.clear();
+    METRIFY_RETURN_IF_ERROR(Read(engine_, {kReading, key}, from, end, &read));
+    Tracked(held_, state.raw, [&] {
+      state.raw.reserve(read.size());
+      for (const engine::HeadSample& s : read) state.raw.push_back(ToRaw(s));
+    });
+    state.raw_from_ms = from;
+    // Cut at the horizon, the read missed what lies after it.
+    state.raw_known = end < until && state.raw.size() <= kMaxRaw &&
+                      held_.load(std::memory_order_relaxed) <= kMaxHeld;
+  }
+  auto first = FirstAtOrAfter(state.raw, from);
+  auto last = FirstAtOrAfter(state.raw, until);
+  *out = std::span(first, last);
+  return Status::Ok();
+}
+
+void VeeService::DropPassed(MeterState& state) {
+  if (!state.raw_known || state.anchor.end_ms == INT64_MIN) return;
+  const int64_t from = state.anchor.end_ms + 1;
+  if (from <= state.raw_from_ms) return;
+  Tracked(held_, state.raw, [&] {
+    state.raw.erase(state.raw.begin(), FirstAtOrAfter(state.raw, from));
+    // Room left from a longer window (a gap waiting to be due) goes back.
+    if (state.raw.capacity() > 2 * state.raw.size() + 2) state.raw.shrink_to_fit();
+  });
+  state.raw_from_ms = from;
+}
+
+void VeeService::Forget(MeterState& state) {
+  Tracked(held_, state.raw, [&] { std::vector<RawReading>().swap(state.raw); });
+  state.raw_known = false;
+  state.raw_from_ms = INT64_MAX;
+}
+
+Status VeeService::Store(std::vector<Validated>& done,
+                         std::span<const engine::wal::WalSample> writes) {
+  Status status = Status::Ok();
+  if (!writes.empty()) status = engine_.Append(kOverlay, writes).status();
+  VeeStats added;
+  for (Validated& v : done) {
+    if (!status.ok()) {
+      GiveBack(v);
+      continue;
+    }
+    MeterState& state = *v.state;
+    const WindowResult& result = v.result;
+    Learn(state, v.meter, *state.clock, std::span(result.rows).first(result.final_rows));
+    state.anchor = result.anchor;
+    DropPassed(state);
+    ++added.windows;
+    added.readings += result.rows.size();
+    added.overlay_rows += v.writes;
+  }
+  std::lock_guard lock(mu_);
+  stats_.windows += added.windows;
+  stats_.readings += added.readings;
+  stats_.overlay_rows += added.overlay_rows;
+  return status;
+}
+
+void VeeService::GiveBack(Validated& v) {
+  std::lock_guard lock(mu_);
+  MeterState& state = *v.state;
+  state.rewind_from_ms = std::min(state.rewind_from_ms, v.rewind_from);
+  // Lateness observed since is newer: it stays.
+  for (const auto& [t, late] : v.late_by) state.late_by.try_emplace(t, late);
 }
 
 // The last measured interval at or before `day_start` (from the raw

@@ -104,9 +104,69 @@ class VeeService {
     double learn_kwh = 0;
     int learn_count = 0;
     int64_t learned_until_ms = INT64_MIN;
+    // Readings observed in order since the worker last took them, so the
+    // window need not read them back (guarded by mu_). With arrived_all
+    // false some reading observed since is not among them (late, sent
+    // again, or too many): the window reads from the engine.
+    std::vector<engine::wal::WalSample> arrived;
+    bool arrived_all = true;
+    // The worker's copy of the meter's raw readings from raw_from_ms on,
+    // the latest revision of each as the engine holds it; only while
+    // raw_known. What came in order is added to it and what the anchor
+    // passes dropped, so for in-order data the engine is not read.
+    std::vector<RawReading> raw;
+    int64_t raw_from_ms = INT64_MAX;
+    bool raw_known = false;
   };
 
+  // A meter's window, validated; its overlay rows wait in the batch's
+  // writes until they are stored with those of the other meters a worker
+  // took (one WAL sync for all of them).
+  struct Validated {
+    size_t index = 0;  // in the batch
+    MeterState* state = nullptr;
+    MeterInfo meter;
+    WindowResult result;
+    size_t writes = 0;  // its overlay rows
+    // What the window took from the state: given back when storing fails.
+    int64_t rewind_from = INT64_MAX;
+    std::unordered_map<int64_t, int64_t> late_by;
+  };
+
+  // Keeps an in-order reading for the meter's next window, or notes that
+  // it must read from the engine. REQUIRES: mu_ held.
+  void Arrive(MeterState& state, const engine::wal::WalSample& s);
+  void MissArrived(MeterState& state);  // REQUIRES: mu_ held
+  void DropArrived(MeterState& state);  // REQUIRES: mu_ held
+
   void Run();
+  // Takes up to a fair share of the queue for one worker, skipping meters
+  // another worker has. REQUIRES: mu_ held.
+  void TakeBatch(std::vector<uint32_t>* keys);
+  void ValidateBatch(std::span<const uint32_t> keys, std::vector<Status>* statuses);
+  // Validates meter `key`'s window; what to store goes to `done` and `writes`.
+  Status Validate(uint32_t key, size_t index, std::vector<Validated>* done,
+                  std::vector<engine::wal::WalSample>* writes);
+  // Where the window starts, and the anchor it starts from (rebuilt when
+  // late data or an edit rewinds the meter to a local day's start).
+  int64_t WindowStart(uint32_t key, MeterState& state, const MeterInfo& meter, int64_t rewind_from,
+                      Anchor* anchor);
+  // Adds what arrived in order to the meter's copy of its raw readings, or
+  // forgets the copy when some reading is not there.
+  void TakeArrived(MeterState& state, std::span<const engine::wal::WalSample> arrived, bool all);
+  // The window's raw readings, [from, until): the meter's copy when it
+  // reaches back to `from`, else read from the engine (and kept).
+  Status WindowRaw(uint32_t key, MeterState& state, int64_t from, int64_t until,
+                   std::span<RawReading>* out);
+  // Drops the raw readings the anchor has passed (the next window starts
+  // after it).
+  void DropPassed(MeterState& state);
+  void Forget(MeterState& state);
+  // Stores `writes`, then moves each meter of `done` past its window.
+  Status Store(std::vector<Validated>& done, std::span<const engine::wal::WalSample> writes);
+  // After a failed store: the next window starts where this one did.
+  void GiveBack(Validated& v);
+  void Finish(uint32_t key, const Status& status);  // REQUIRES: mu_ held
   Anchor AnchorBefore(uint32_t key, const MeterInfo& meter, int64_t day_start);
   void Learn(MeterState& state, const MeterInfo& meter, LocalClock& clock,
              std::span<const ValidatedInterval> rows);
@@ -124,6 +184,10 @@ class VeeService {
   int busy_ = 0;                                                      // guarded by mu_
   bool stop_ = false;                                                 // guarded by mu_
   VeeStats stats_;                                                    // guarded by mu_
+  // Room for readings in MeterState::arrived and ::raw, for the memory
+  // bound.
+  std::atomic<size_t> held_{0};
+  int threads_ = 1;
   std::vector<std::thread> workers_;
 };
 
