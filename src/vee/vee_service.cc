@@ -5,6 +5,7 @@
 #include <map>
 
 #include "common/time.h"
+#include "vee/meter_history.h"
 #include "vee/overlay.h"
 
 namespace metrify::vee {
@@ -63,7 +64,7 @@ RawReading ToRaw(const engine::wal::WalSample& s) {
   return r;
 }
 
-// Whether the engine takes `s` as a no-op after `r` (else as a revision).
+// Whether `s` carries what `r` does (the engine's test for a no-op retry).
 bool SameData(const RawReading& r, const engine::wal::WalSample& s) {
   engine::HeadSample a, b;
   a.interval_s = r.interval_s;
@@ -80,20 +81,17 @@ auto FirstAtOrAfter(std::vector<RawReading>& raw, int64_t t) {
                           [](const RawReading& r, int64_t v) { return r.timestamp_ms < v; });
 }
 
-// Adds `s` to `raw` (ascending) as the engine stores it: a new timestamp,
-// a no-op, or a revision of the one there.
-void Merge(std::vector<RawReading>& raw, const engine::wal::WalSample& s) {
+// Adds `s` to `raw` (ascending). Returns false when `raw` has other data
+// at its timestamp: which of the two the engine holds last depends on the
+// order they were stored in, which an engine read may have seen before
+// either was observed.
+bool Merge(std::vector<RawReading>& raw, const engine::wal::WalSample& s) {
   auto it = raw.empty() || raw.back().timestamp_ms < s.timestamp_ms
                 ? raw.end()
                 : FirstAtOrAfter(raw, s.timestamp_ms);
-  if (it == raw.end() || it->timestamp_ms != s.timestamp_ms) {
-    raw.insert(it, ToRaw(s));
-    return;
-  }
-  if (!SameData(*it, s)) {
-    *it = ToRaw(s);
-    it->revised = true;
-  }
+  if (it != raw.end() && it->timestamp_ms == s.timestamp_ms) return SameData(*it, s);
+  raw.insert(it, ToRaw(s));
+  return true;
 }
 
 // The reading at `t` of the window's (ascending), or null.
@@ -341,8 +339,6 @@ Status VeeService::Validate(uint32_t key, size_t index, std::vector<Validated>* 
   MeterState* state = nullptr;
   int64_t rewind_from = INT64_MAX;
   std::unordered_map<int64_t, int64_t> late_by;
-  thread_local std::vector<engine::wal::WalSample> arrived;
-  bool arrived_all = false;
   {
     std::lock_guard lock(mu_);
     std::unique_ptr<MeterState>& slot = states_[key];
@@ -351,13 +347,8 @@ Status VeeService::Validate(uint32_t key, size_t index, std::vector<Validated>* 
     std::swap(rewind_from, state->rewind_from_ms);
     late_by.swap(state->late_by);
     state->fresh = false;
-    arrived.assign(state->arrived.begin(), state->arrived.end());
-    arrived_all = state->arrived_all;
-    state->arrived_all = true;
-    DropArrived(*state);
   }
   // Only this worker touches the rest of the state now (state->running).
-  TakeArrived(*state, arrived, arrived_all);
   std::optional<MeterInfo> meter = meters_(key);
   if (!meter) return Status::Ok();  // deleted since: nothing to validate
   if (!state->clock || state->zone != meter->timezone) {
@@ -366,7 +357,7 @@ Status VeeService::Validate(uint32_t key, size_t index, std::vector<Validated>* 
     state->zone = meter->timezone;
   }
   if (!state->rules || state->rules_type != meter->type) {
-    state->rules = rules_.For(meter->type, meter->id);
+    state->rules = rules_.Shared(meter->type, meter->id);
     state->rules_type = meter->type;
   }
   Anchor anchor;
@@ -375,6 +366,8 @@ Status VeeService::Validate(uint32_t key, size_t index, std::vector<Validated>* 
   // Readings more than a day ahead get no row anyway (validator.cc).
   const int64_t now = now_();
   const int64_t until = now + 2 * kDayMs;
+  // What arrived until now is the window's, as a read here would find it.
+  TakeArrived(*state);
   std::span<RawReading> readings;
   METRIFY_RETURN_IF_ERROR(WindowRaw(key, *state, from, until, &readings));
   std::vector<engine::HeadSample> overlay;
@@ -383,10 +376,14 @@ Status VeeService::Validate(uint32_t key, size_t index, std::vector<Validated>* 
   for (RawReading& r : readings) r.late_by_ms = LateBy(r.timestamp_ms, late_by, overlay);
   std::map<int64_t, Edit> edits;
   if (edits_) edits = edits_(key, from, until);
+  // The weeks before, for a similar-day estimate: read only if one is made.
+  MeterHistory history(engine_, key, from, readings,
+                       int64_t{state->rules->similar_day_weeks} * 7 * kDayMs);
   WindowInput in;
   in.meter = &*meter;
   in.edits = &edits;
-  in.rules = &*state->rules;
+  in.history = [&history](int64_t end_ms) { return history.At(end_ms); };
+  in.rules = state->rules.get();
   in.typical = &state->typical;
   in.anchor = anchor;
   in.raw = readings;
@@ -424,20 +421,29 @@ int64_t VeeService::WindowStart(uint32_t key, MeterState& state, const MeterInfo
   return start;
 }
 
-void VeeService::TakeArrived(MeterState& state, std::span<const engine::wal::WalSample> arrived,
-                             bool all) {
-  if (!state.raw_known) return;  // the next window reads them from the engine
+void VeeService::TakeArrived(MeterState& state) {
+  thread_local std::vector<engine::wal::WalSample> arrived;
+  bool all = false;
+  {
+    std::lock_guard lock(mu_);
+    arrived.assign(state.arrived.begin(), state.arrived.end());
+    all = state.arrived_all;
+    state.arrived_all = true;
+    DropArrived(state);
+  }
+  if (!state.raw_known) return;  // this window reads them from the engine
   if (!all) {
     Forget(state);
     return;
   }
+  bool merged = true;
   Tracked(held_, state.raw, [&] {
     for (const engine::wal::WalSample& s : arrived) {
       // Older than the copy: windows that start there read from the engine.
-      if (s.timestamp_ms >= state.raw_from_ms) Merge(state.raw, s);
+      if (s.timestamp_ms >= state.raw_from_ms) merged = merged && Merge(state.raw, s);
     }
   });
-  if (state.raw.size() > kMaxRaw || held_.load(std::memory_order_relaxed) > kMaxHeld) {
+  if (!merged || state.raw.size() > kMaxRaw || held_.load(std::memory_order_relaxed) > kMaxHeld) {
     Forget(state);
   }
 }

@@ -96,7 +96,7 @@ class VeeService {
     int64_t open_from_ms = 0;  // where windows start while there is no anchor
     // The meter's rules and clock, resolved once per type and time zone.
     std::string rules_type, zone;
-    std::optional<RuleSet> rules;
+    std::shared_ptr<const RuleSet> rules;  // shared by meters of a type (RulesConfig::Shared)
     std::optional<LocalClock> clock;
     MeterTypical typical;
     // The local day being learned from final rows.
@@ -153,7 +153,7 @@ class VeeService {
                       Anchor* anchor);
   // Adds what arrived in order to the meter's copy of its raw readings, or
   // forgets the copy when some reading is not there.
-  void TakeArrived(MeterState& state, std::span<const engine::wal::WalSample> arrived, bool all);
+  void TakeArrived(MeterState& state);
   // The window's raw readings, [from, until): the meter's copy when it
   // reaches back to `from`, else read from the engine (and kept).
   Status WindowRaw(uint32_t key, MeterState& state, int64_t from, int64_t until,

@@ -165,3 +165,51 @@ TEST_F(VeeServiceTest, AZeroDayFromAMeterThatUsuallyConsumesIsFlagged) {
 
 }  // namespace
 }  // namespace metrify::vee
+
+namespace metrify::vee {
+namespace {
+
+// A meter that sends no register, three weeks of a daily pattern, then a
+// 4-hour gap: too long for a line, so the same weekday's quarter hours of
+// the weeks before (read back from the engine) fill it.
+TEST_F(VeeServiceTest, ALongGapWithoutRegistersIsFilledFromSimilarDays) {
+  constexpr int kPerDay = 96, kDays = 22;
+  auto kwh = [](int i) { return 0.1 + 0.02 * ((i % kPerDay) / 4 % 6); };
+  const int gap_from = 21 * kPerDay + 40, gap_to = gap_from + 15;  // 16 quarter hours
+  // A clock past the data: the fixture's stops at day 10.
+  vee_ = std::make_unique<VeeService>(
+      *engine_,
+      [](uint32_t key) -> std::optional<MeterInfo> {
+        if (key != kMeter) return std::nullopt;
+        MeterInfo meter;
+        meter.id = "SM7";
+        return meter;
+      },
+      RulesConfig::Defaults(), [] { return kT0 + 30 * int64_t{86'400'000}; });
+  for (int day = 0; day < kDays; ++day) {  // a day per batch, as a meter sends them
+    std::vector<WalSample> batch;
+    for (int i = day * kPerDay + 1; i <= (day + 1) * kPerDay; ++i) {
+      if (i >= gap_from && i <= gap_to) continue;
+      WalSample s;
+      s.entity_key = kMeter;
+      s.timestamp_ms = kT0 + i * kQ;
+      s.interval_s = 900;
+      s.values[0] = kwh(i);
+      s.present = 1;
+      batch.push_back(s);
+    }
+    ASSERT_TRUE(engine_->Append(model::SeriesKind::kReading, batch).has_value());
+    vee_->Observe(batch);
+    vee_->Drain();
+  }
+  std::map<int, ValidatedInterval> overlay = Overlay();
+  for (int i = gap_from; i <= gap_to; ++i) {
+    ASSERT_TRUE(overlay.contains(i)) << i;
+    EXPECT_EQ(overlay[i].status, ValueStatus::kEstimated) << i;
+    EXPECT_EQ(overlay[i].rule, RuleId::kSimilarDay) << i;
+    EXPECT_NEAR(overlay[i].energy_kwh, kwh(i), 1e-9) << i;
+  }
+}
+
+}  // namespace
+}  // namespace metrify::vee
