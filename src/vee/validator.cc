@@ -41,7 +41,14 @@ class Window {
         m_(*in.meter),
         r_(*in.rules),
         step_(static_cast<int64_t>(in.meter->interval_s) * 1000),
-        clock_(clock) {}
+        clock_(clock) {
+    // The meter's ranges, worked out once for all readings of the window.
+    for (int f = 0; f < model::kMaxSeriesFields; ++f) {
+      ranges_[f] = r_.ranges[kReadingKind][f];
+      if (f == kEnergy) ranges_[f] = EnergyRange(ranges_[f]);
+      if (f == kCurrent) ranges_[f] = CurrentRange(ranges_[f]);
+    }
+  }
 
   WindowResult Run() {
     if (!Place()) return {{}, in_.anchor, 0};
@@ -132,9 +139,7 @@ class Window {
     const RawReading& raw = *s.raw;
     for (int f = 0; f < model::kMaxSeriesFields; ++f) {
       if (!raw.Has(f)) continue;
-      std::optional<Range> range = r_.ranges[kReadingKind][f];
-      if (f == kEnergy) range = EnergyRange(range);
-      if (f == kCurrent) range = CurrentRange(range);
+      const std::optional<Range>& range = ranges_[f];
       if (!range || range->Contains(raw.values[f])) continue;
       if (f == kEnergy && raw.values[f] < 0 && r_.negative_energy != RuleAction::kOff) continue;
       if (r_.range_action == RuleAction::kOff) continue;
@@ -522,6 +527,7 @@ class Window {
   const RuleSet& r_;
   int64_t step_;
   LocalClock& clock_;
+  std::array<std::optional<Range>, model::kMaxSeriesFields> ranges_;
   int64_t first_end_ = 0;
   std::vector<Slot> slots_;
   struct SumState {

@@ -29,9 +29,11 @@ constexpr size_t kBatchRows = 100'000;
 // Bounds on the raw readings kept per meter (MeterState::arrived, ::raw) and
 // room for them in all: beyond them, windows read from the engine. A meter
 // usually holds one or two (the anchor trails the newest reading by one),
-// up to a gap's due time (4 hours) after a missing reading; a worker that
-// is further behind reads many readings per window anyway.
-constexpr size_t kMaxArrived = 8;
+// up to a gap's due time (4 hours) after a missing reading. Keeping what
+// arrived pays for small windows (a worker keeping up); a worker behind
+// validates many readings per window, and one read is then cheaper than
+// copying them all under the lock that ingest takes.
+constexpr size_t kMaxArrived = 4;
 constexpr size_t kMaxRaw = 24;
 constexpr size_t kMaxHeld = size_t{1} << 18;  // readings, about 32 MB
 
@@ -223,18 +225,27 @@ void VeeService::Arrive(MeterState& state, const engine::wal::WalSample& s) {
     return;
   }
   Tracked(held_, state.arrived, [&] {
-    if (state.arrived.empty()) state.arrived.reserve(kMaxArrived / 2);
+    state.arrived.reserve(kMaxArrived);
     state.arrived.push_back(s);
   });
 }
 
 void VeeService::MissArrived(MeterState& state) {
   state.arrived_all = false;
-  DropArrived(state);
+  DropArrived(state, false);
 }
 
-void VeeService::DropArrived(MeterState& state) {
-  Tracked(held_, state.arrived, [&] { std::vector<engine::wal::WalSample>().swap(state.arrived); });
+void VeeService::DropArrived(MeterState& state, bool keep_room) {
+  // The room stays for the next readings (no allocation under the lock in
+  // Observe) while the meter's copy is kept, unless the rooms of a large
+  // fleet would fill the bound and leave no room for readings.
+  Tracked(held_, state.arrived, [&] {
+    if (keep_room && held_.load(std::memory_order_relaxed) < kMaxHeld / 2) {
+      state.arrived.clear();
+    } else {
+      std::vector<engine::wal::WalSample>().swap(state.arrived);
+    }
+  });
 }
 
 void VeeService::Reopen(uint32_t key, int64_t timestamp_ms) {
@@ -426,12 +437,13 @@ void VeeService::TakeArrived(MeterState& state) {
   bool all = false;
   {
     std::lock_guard lock(mu_);
-    arrived.assign(state.arrived.begin(), state.arrived.end());
-    all = state.arrived_all;
+    // Without a copy to add them to, this window reads them from the engine.
+    all = state.arrived_all && state.raw_known;
+    if (all) arrived.assign(state.arrived.begin(), state.arrived.end());
     state.arrived_all = true;
-    DropArrived(state);
+    DropArrived(state, state.raw_known);
   }
-  if (!state.raw_known) return;  // this window reads them from the engine
+  if (!state.raw_known) return;
   if (!all) {
     Forget(state);
     return;

@@ -136,8 +136,8 @@ class VeeService {
   // Keeps an in-order reading for the meter's next window, or notes that
   // it must read from the engine. REQUIRES: mu_ held.
   void Arrive(MeterState& state, const engine::wal::WalSample& s);
-  void MissArrived(MeterState& state);  // REQUIRES: mu_ held
-  void DropArrived(MeterState& state);  // REQUIRES: mu_ held
+  void MissArrived(MeterState& state);                  // REQUIRES: mu_ held
+  void DropArrived(MeterState& state, bool keep_room);  // REQUIRES: mu_ held
 
   void Run();
   // Takes up to a fair share of the queue for one worker, skipping meters
