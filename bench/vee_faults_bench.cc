@@ -254,6 +254,9 @@ std::vector<Cell> ValidatedSeries(engine::ReadingsEngine& engine, uint32_t key, 
     c.status = ValueStatus::kMeasured;
   }
   for (const engine::HeadSample& s : overlay) {
+    // Off the grid: the mark that takes an off-grid raw reading out of the
+    // validated rollups, no interval of its own (docs/vee.md "Storage").
+    if ((s.timestamp_ms - grid.start_ms) % kQuarterMs != 0) continue;
     const ValidatedInterval v = FromOverlay(s);
     cells[(s.timestamp_ms - grid.start_ms) / kQuarterMs - 1] = {true, v.status, v.rule, v.fired,
                                                                 v.late_by_s};

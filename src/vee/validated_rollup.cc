@@ -40,14 +40,19 @@ Status CorrectToValidated(const engine::ReadingsEngine& engine, uint32_t key,
     const ValidatedInterval row = FromOverlay(s);
     const double raw = RawEnergyOf(s);
     const bool had = !std::isnan(raw);
-    const bool has = CountsInRollups(row.status) && !std::isnan(row.energy_kwh);
+    // A mark off the grid only takes back the raw reading stamped there: the
+    // row of the interval it was snapped to counts it (or not).
+    const bool off_grid = s.interval_s > 0 && s.timestamp_ms % (int64_t{s.interval_s} * 1000) != 0;
+    const bool has = !off_grid && CountsInRollups(row.status) && !std::isnan(row.energy_kwh);
     query::BucketValue& b = (*buckets)[i];
     const double before = (b.present >> energy_field) & 1u ? b.values[energy_field] : 0;
     b.values[energy_field] = before + (has ? row.energy_kwh : 0) - (had ? raw : 0);
     b.present |= static_cast<uint16_t>(1u << energy_field);
     b.count = static_cast<uint32_t>(int64_t{b.count} + has - had);
-    measured[i] += (row.status == ValueStatus::kMeasured) - had;
-    if (row.status != ValueStatus::kMeasured) ++(*counts)[i][static_cast<int>(row.status)];
+    measured[i] += (!off_grid && row.status == ValueStatus::kMeasured) - had;
+    if (!off_grid && row.status != ValueStatus::kMeasured) {
+      ++(*counts)[i][static_cast<int>(row.status)];
+    }
   }
   for (size_t i = 0; i < buckets->size(); ++i) {
     query::BucketValue& b = (*buckets)[i];

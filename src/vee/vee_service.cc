@@ -143,6 +143,35 @@ int64_t LateBy(int64_t t, const std::unordered_map<int64_t, int64_t>& late_by,
   return old != nullptr ? FromOverlay(*old).late_by_s * 1000 : 0;
 }
 
+// A raw reading off the grid never stands for an interval at its own time:
+// the interval it is snapped to (or refused for) has its row. Raw rollups
+// count it where it was stamped, so an overlay row at that off-grid time
+// with the reading's energy as raw_energy and no energy of its own takes it
+// out of the validated rollups (docs/vee.md "Storage"). Readers that place
+// rows on the grid pass over it.
+void AddOffGridMarks(uint32_t key, int32_t interval_s, std::span<const ValidatedInterval> rows,
+                     std::span<const RawReading> raw,
+                     const std::vector<engine::HeadSample>& overlay,
+                     std::vector<engine::wal::WalSample>* writes) {
+  if (rows.empty()) return;
+  const int64_t step = int64_t{interval_s} * 1000;
+  for (const RawReading& r : raw) {
+    if (r.timestamp_ms % step == 0 || !r.Has(kEnergy)) continue;
+    const int64_t end = FloorToMultiple(r.timestamp_ms + step / 2, step);
+    if (end < rows.front().end_ms || end > rows.back().end_ms) continue;
+    if (const engine::HeadSample* old = At(overlay, r.timestamp_ms);
+        old != nullptr && (old->present >> overlay_field::kRawEnergy) & 1u &&
+        old->values[overlay_field::kRawEnergy] == r.values[kEnergy]) {
+      continue;  // marked before
+    }
+    ValidatedInterval mark;
+    mark.end_ms = r.timestamp_ms;
+    mark.status = ValueStatus::kInvalid;
+    mark.rule = RuleId::kMisaligned;
+    writes->push_back(ToOverlay(key, interval_s, mark, r.values[kEnergy]));
+  }
+}
+
 // Appends the window's rows that differ from the raw readings (or replace
 // an overlay row) to `writes`; returns how many.
 size_t AddWrites(uint32_t key, int32_t interval_s, std::span<const ValidatedInterval> rows,
@@ -158,6 +187,7 @@ size_t AddWrites(uint32_t key, int32_t interval_s, std::span<const ValidatedInte
     }
     writes->push_back(ToOverlay(key, interval_s, row, raw_energy));
   }
+  AddOffGridMarks(key, interval_s, rows, raw, overlay, writes);
   return writes->size() - before;
 }
 

@@ -150,6 +150,39 @@ TEST_F(ValidatedReadingsTest, FleetConsumptionAddsUpTheValidatedView) {
   EXPECT_FALSE(raw.Has("/groups/0/buckets/0/shares"));
 }
 
+// A reading 20 s off the grid stands for its interval (within the 60 s
+// clock skew tolerance); one 5 min off is refused as misaligned and its
+// interval estimated. The fleet total counts each interval once, as the
+// meter's own validated day does, though raw rollups see the readings where
+// they were stamped.
+TEST_F(ValidatedReadingsTest, FleetConsumptionCountsAnOffGridReadingOnce) {
+  Meter("VAL-9");
+  std::string csv = Csv("VAL-9", 1, 96, {10, 20});
+  csv += fmt::format("VAL-9,{},0.25,{}\n", kT0 + 10 * kQ + 20'000, 1000 + 0.25 * 10);
+  csv += fmt::format("VAL-9,{},0.5,{}\n", kT0 + 20 * kQ - 300'000, 1000 + 0.25 * 20);
+  Send(csv);
+  JsonDoc refused = WaitFor("VAL-9", 20, "ESTIMATED");
+  EXPECT_EQ(refused.String("/readings/0/method"), "register_spread");
+  EXPECT_EQ(WaitFor("VAL-9", 10, "MEASURED").Number("/readings/0/energy_kwh"), 0.25);
+  JsonDoc day = Readings("VAL-9", std::string(kDay) + "&interval=1d&fields=energy_kwh");
+  ASSERT_EQ(day.Size("/buckets"), 1u) << day.text();
+  EXPECT_NEAR(day.Number("/buckets/0/energy_kwh"), 24.0, 1e-6);
+  EXPECT_NEAR(day.Number("/buckets/0/shares/estimated"), 1.0 / 96, 1e-9);
+
+  const std::string base =
+      "/api/v1/analytics/consumption?meter_ids=VAL-9&tz=UTC&" + std::string(kDay);
+  JsonDoc fleet(Get(base).body);
+  ASSERT_EQ(fleet.Size("/groups/0/buckets"), 1u) << fleet.text();
+  EXPECT_NEAR(fleet.Number("/groups/0/buckets/0/energy_kwh"), 24.0, 1e-6);
+  EXPECT_EQ(fleet.Int("/groups/0/buckets/0/count"), 96);
+  EXPECT_NEAR(fleet.Number("/groups/0/buckets/0/shares/measured"), 95.0 / 96, 1e-9);
+  EXPECT_NEAR(fleet.Number("/groups/0/buckets/0/shares/estimated"), 1.0 / 96, 1e-9);
+  // Raw: the readings as sent, the refused 0.5 kWh included.
+  JsonDoc raw(Get(base + "&version=raw").body);
+  EXPECT_NEAR(raw.Number("/groups/0/buckets/0/energy_kwh"), 24.25, 1e-6);
+  EXPECT_EQ(raw.Int("/groups/0/buckets/0/count"), 96);
+}
+
 TEST_F(ValidatedReadingsTest, AGapNothingFillsIsMissingAndCountsAsMissing) {
   Meter("VAL-3");
   // No registers and three days apart: too long for a line, no history.
