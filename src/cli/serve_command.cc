@@ -159,9 +159,10 @@ void Serve(const ConfigOptions& options) {
     validation->set_edits([log = edit_log->get()](uint32_t key, int64_t from, int64_t to) {
       return log->InForce(key, from, to);
     });
-    ingest.set_observer([&validation](std::span<const engine::wal::WalSample> samples) {
-      validation->Observe(samples);
-    });
+    ingest.set_observer(
+        [&validation](model::SeriesKind kind, std::span<const engine::wal::WalSample> samples) {
+          if (kind == model::SeriesKind::kReading) validation->Observe(samples);
+        });
     if (const size_t meters = vee::ObserveReplayed(*validation, open_report); meters > 0) {
       obs::LogInfo("validating replayed readings again",
                    {{"meters", static_cast<int64_t>(meters)}});

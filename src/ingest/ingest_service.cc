@@ -92,9 +92,7 @@ Result<IngestOutcome> IngestService::Ingest(model::SeriesKind kind, std::string*
   outcome.unchanged = counts.unchanged;
   outcome.revised = counts.revised;
   // Retries that changed nothing need no validation.
-  if (observer_ && kind == model::SeriesKind::kReading && counts.inserted + counts.revised > 0) {
-    observer_(samples);
-  }
+  if (observer_ && counts.inserted + counts.revised > 0) observer_(kind, samples);
   return outcome;
 }
 

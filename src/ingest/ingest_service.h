@@ -43,10 +43,12 @@ class IngestService {
                 bool auto_register)
       : engine_(engine), keys_(keys), registry_(registry), auto_register_(auto_register) {}
 
-  // Told of every batch of readings that stored something new, once it is
-  // durable (VEE validates them). Set before use.
-  using ReadingsObserver = std::function<void(std::span<const engine::wal::WalSample>)>;
-  void set_observer(ReadingsObserver observer) { observer_ = std::move(observer); }
+  // Told of every batch of samples that stored something new, of any kind,
+  // once it is durable (VEE validates readings; detection looks at all
+  // kinds). Set before use.
+  using SamplesObserver =
+      std::function<void(model::SeriesKind, std::span<const engine::wal::WalSample>)>;
+  void set_observer(SamplesObserver observer) { observer_ = std::move(observer); }
 
   // Ingests `body` (grown in capacity for the parser, contents unchanged).
   // `path_entity_id` is the id of /smart-meters/{id}/readings and the like,
@@ -66,7 +68,7 @@ class IngestService {
   EntityKeys& keys_;
   registry::Registry& registry_;
   const bool auto_register_;
-  ReadingsObserver observer_;
+  SamplesObserver observer_;
 };
 
 }  // namespace metrify::ingest

@@ -431,6 +431,7 @@ Status VeeService::Validate(uint32_t key, size_t index, std::vector<Validated>* 
   in.now_ms = now;
   Validated& v = done->emplace_back();
   v.index = index;
+  v.key = key;
   v.state = state;
   v.result = ValidateWindow(in, *state->clock);
   v.rewind_from = rewind_from;
@@ -543,7 +544,9 @@ Status VeeService::Store(std::vector<Validated>& done,
     }
     MeterState& state = *v.state;
     const WindowResult& result = v.result;
-    Learn(state, v.meter, *state.clock, std::span(result.rows).first(result.final_rows));
+    const auto final_rows = std::span(result.rows).first(result.final_rows);
+    Learn(state, v.meter, *state.clock, final_rows);
+    if (window_listener_ && !final_rows.empty()) window_listener_(v.key, v.meter, final_rows);
     state.anchor = result.anchor;
     DropPassed(state);
     ++added.windows;

@@ -68,6 +68,13 @@ class VeeService {
   // Where windows find the edits people made (none without it). Call
   // before the first Observe.
   void set_edits(EditsLookup edits) { edits_ = std::move(edits); }
+  // Told of each window's final rows (those before its new anchor) once
+  // they are stored: detection reads VEE's findings there. A rewound day's
+  // rows come again. Called on a worker thread, so it must be quick and
+  // thread-safe. Call before the first Observe.
+  using WindowListener = std::function<void(uint32_t key, const MeterInfo& meter,
+                                            std::span<const ValidatedInterval> rows)>;
+  void set_window_listener(WindowListener listener) { window_listener_ = std::move(listener); }
   // The value at `timestamp_ms` of meter `key` was edited (or an edit
   // withdrawn): validate its local day again.
   void Reopen(uint32_t key, int64_t timestamp_ms);
@@ -124,6 +131,7 @@ class VeeService {
   // took (one WAL sync for all of them).
   struct Validated {
     size_t index = 0;  // in the batch
+    uint32_t key = 0;
     MeterState* state = nullptr;
     MeterInfo meter;
     WindowResult result;
@@ -176,6 +184,7 @@ class VeeService {
   RulesConfig rules_;
   Clock now_;
   EditsLookup edits_;
+  WindowListener window_listener_;
 
   mutable std::mutex mu_;
   std::condition_variable work_, idle_;
