@@ -66,4 +66,17 @@ struct Alert {
   int64_t resolved_at_ms = 0;
 };
 
+// A webhook delivery given up on (alerts/webhook.h), kept by the alert
+// store (alerts/alert_store.h).
+struct DeadLetter {
+  int64_t alert_id = 0;
+  std::string event;         // "alert.opened", ...
+  std::string url;           // the receiver, as configured
+  int attempts = 0;          // attempts made; 0 when never tried
+  std::string last_error;    // "HTTP 503", "timed out after 5000 ms", "queue full",
+                             // "shutdown", "shutdown: HTTP 500", ...
+  std::string payload;       // the JSON body that was to be sent
+  int64_t failed_at_ms = 0;  // wall-clock epoch ms when it was given up
+};
+
 }  // namespace metrify::alerts

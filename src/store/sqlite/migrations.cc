@@ -117,12 +117,64 @@ CREATE TABLE reading_edits (
 CREATE INDEX reading_edits_meter ON reading_edits(meter_key, timestamp_ms);
 )sql";
 
+// Alerts (docs/alerts.md) and the webhook deliveries that gave up. Enums are
+// stored by their wire names (alerts/alert.h). An alert row is updated while
+// it is open and never deleted; at most one alert per (source, rule) is open,
+// which the partial unique index enforces. first_seen/last_seen are data
+// times, the other times wall-clock. Every index ends in the implicit rowid
+// (id), so "ORDER BY last_seen DESC, id DESC" walks them backwards.
+constexpr std::string_view kV3Alerts = R"sql(
+CREATE TABLE alerts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  type TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  source_kind TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  message TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  value REAL,
+  state TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  acknowledged_by TEXT,
+  acknowledge_note TEXT,
+  acknowledged_at INTEGER,
+  resolved_by TEXT,
+  resolve_note TEXT,
+  resolved_at INTEGER
+);
+CREATE UNIQUE INDEX alerts_open_key ON alerts(source_kind, source_id, rule)
+  WHERE state <> 'RESOLVED';
+CREATE INDEX alerts_last_seen ON alerts(last_seen);
+CREATE INDEX alerts_state ON alerts(state, last_seen);
+CREATE INDEX alerts_source ON alerts(source_kind, source_id, last_seen);
+CREATE INDEX alerts_type ON alerts(type, last_seen);
+CREATE INDEX alerts_rule ON alerts(rule, last_seen);
+
+-- No foreign key to alerts: a test delivery has no alert behind it.
+CREATE TABLE alert_dead_letters (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  alert_id INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  url TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  failed_at INTEGER NOT NULL
+);
+CREATE INDEX alert_dead_letters_failed ON alert_dead_letters(failed_at);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& RegistryMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "meters, grid operators and weather stations", kV1Registry},
       {2, "audit log of manual edits of readings", kV2Edits},
+      {3, "alerts and webhook dead letters", kV3Alerts},
   };
   return kMigrations;
 }

@@ -1,0 +1,147 @@
+// AlertStore: the alerts people are told about and the webhook deliveries
+// that gave up (docs/alerts.md). Findings of the detectors are folded into
+// alerts: while an alert of a (source_kind, source_id, rule) is open (state
+// OPEN or ACKNOWLEDGED) every new finding of that key updates it; once it is
+// RESOLVED the key is free and the next finding opens a new alert. Alerts
+// live in the `alerts` table of registry.db (so backups carry them) and are
+// never deleted; the open ones are also held in memory, which makes
+// deduplication a lookup and keeps Raise to one write per alert.
+//
+// Lifecycle: Open() once at start-up, after the registry has migrated
+// registry.db; the store owns its own SQLite connection.
+// Thread safety: all methods may be called from any thread (one mutex).
+// Durability: a write method has committed (synchronous=FULL) when it
+// returns OK.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "alerts/alert.h"
+#include "common/result.h"
+#include "store/registry_store.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace metrify::alerts {
+
+// What Raise did to one alert. A caller notifies on created or escalated.
+struct RaiseOutcome {
+  Alert alert;             // the alert after the call, with its id
+  bool created = false;    // opened by this call
+  bool escalated = false;  // existed before the call and its severity rose
+  // The severity before the call; when created, the first finding's.
+  Severity previous_severity = Severity::kInfo;
+};
+
+// A filter and page of List. Unset optionals match everything. Every
+// member has a default, so designated initializers may name any subset.
+struct AlertQuery {
+  std::optional<AlertState> state = std::nullopt;
+  std::optional<Severity> severity = std::nullopt;  // exact match, not a minimum
+  std::optional<SourceKind> source_kind = std::nullopt;
+  std::optional<std::string> source_id = std::nullopt;  // exact, case-sensitive
+  std::optional<std::string> type = std::nullopt;       // exact
+  std::optional<std::string> rule = std::nullopt;       // exact
+  std::optional<int64_t> since_ms = std::nullopt;       // last_seen >= since_ms (data time)
+  int64_t page = 1;                                     // 1-based
+  int64_t page_size = 100;                              // 1..1000
+};
+
+// One group of Count.
+struct AnomalyCount {
+  std::string key;          // the type, the severity name or "meter:SM1"
+  int64_t alerts = 0;       // alerts in the group
+  int64_t occurrences = 0;  // findings folded into them (sum of count)
+  int64_t open = 0;         // of them not RESOLVED
+};
+
+class AlertStore {
+ public:
+  // Opens the alert tables of the registry database at `db_path` (already
+  // migrated to version 3 or later by store::SqliteRegistry) and loads the
+  // open alerts. Errors: the database's (IOError, Corruption, ...).
+  static Result<std::unique_ptr<AlertStore>> Open(const std::string& db_path);
+
+  // Folds `findings` into alerts in ONE transaction: a finding whose key has
+  // an open alert updates it (count + 1, first/last_seen widened, severity
+  // the highest, message and value the finding's when it is not older than
+  // last_seen, updated_at = now_ms); otherwise it opens a new OPEN alert
+  // (count 1, created_at = now_ms). Findings of one key in one call fold into
+  // one alert. Returns one outcome per alert touched, in the order of the
+  // first finding of each; an empty span writes nothing. The state of an
+  // ACKNOWLEDGED alert is kept. Errors: InvalidArgument (with a detail per
+  // finding) when a finding lacks type, rule or source_id, nothing written;
+  // the database's, in which case nothing was written or changed.
+  Result<std::vector<RaiseOutcome>> Raise(std::span<const Finding> findings, int64_t now_ms);
+
+  // OPEN -> ACKNOWLEDGED, recording who, the note (may be empty) and when.
+  // Returns the updated alert. Errors: InvalidArgument when `who` is empty;
+  // NotFound for an unknown id; Conflict naming the current state when the
+  // alert is not OPEN; the database's.
+  Result<Alert> Acknowledge(int64_t id, std::string_view who, std::string_view note,
+                            int64_t now_ms);
+  // OPEN or ACKNOWLEDGED -> RESOLVED; the key is freed, so the next finding
+  // of it opens a new alert. Errors as Acknowledge; Conflict when RESOLVED.
+  Result<Alert> Resolve(int64_t id, std::string_view who, std::string_view note, int64_t now_ms);
+
+  // The alert with `id` in any state; nullopt when there is none.
+  Result<std::optional<Alert>> Get(int64_t id);
+
+  // The alerts matching `q`, newest last_seen first, then id descending;
+  // total_count counts all pages. Errors: InvalidArgument when page < 1 or
+  // page_size is outside 1..1000; the database's.
+  Result<store::Page<Alert>> List(const AlertQuery& q);
+
+  // The alerts whose [first_seen, last_seen] overlaps [start_ms, end_ms),
+  // grouped by `group_by`: "type", "severity" or "source" (key
+  // "<source_kind>:<source_id>"). Groups with the most alerts come first,
+  // ties by key. Errors: InvalidArgument for another group_by or when
+  // start_ms >= end_ms; the database's.
+  Result<std::vector<AnomalyCount>> Count(int64_t start_ms, int64_t end_ms,
+                                          std::string_view group_by);
+
+  // Every open (OPEN or ACKNOWLEDGED) alert, ascending by id, from memory.
+  std::vector<Alert> OpenAlerts() const;
+  // The id of the open alert of the key; nullopt when none is open.
+  std::optional<int64_t> OpenAlertId(SourceKind kind, std::string_view source_id,
+                                     std::string_view rule) const;
+
+  // Appends a webhook delivery given up on (DeadLetter is defined by the
+  // notifier, alerts/webhook.h). No secret is stored: `url` loses its user
+  // info, query and fragment (where tokens hide), and occurrences of the
+  // full url in `last_error` are replaced by that form; `payload` is the
+  // alert JSON. Errors: InvalidArgument when event or url is empty or
+  // attempts is negative; the database's.
+  Status RecordDeadLetter(const DeadLetter& d);
+  // The newest `limit` dead letters, newest failed_at first (then the later
+  // recorded first). Errors: InvalidArgument when limit is outside 1..1000.
+  Result<std::vector<DeadLetter>> DeadLetters(int limit);
+
+ private:
+  struct Staged;  // an alert being changed by Raise
+
+  explicit AlertStore(std::unique_ptr<store::SqliteDb> db) : db_(std::move(db)) {}
+  Status Load();
+  Result<std::optional<Alert>> GetLocked(int64_t id);
+  std::vector<Staged> Fold(std::span<const Finding> findings, int64_t now_ms) const;
+  Status WriteStaged(std::vector<Staged>& staged);
+  // The open alert `id` when it may be `action`ed: OPEN, or also
+  // ACKNOWLEDGED when allow_acknowledged. NotFound or Conflict otherwise.
+  Result<Alert*> OpenForTransition(int64_t id, std::string_view action, bool allow_acknowledged);
+  Status Update(const Alert& alert);
+  void Install(const Alert& alert);
+
+  mutable std::mutex mu_;
+  std::unique_ptr<store::SqliteDb> db_;              // guarded by mu_
+  std::unordered_map<int64_t, Alert> open_;          // by id; guarded by mu_
+  std::unordered_map<std::string, int64_t> by_key_;  // open ids by key; guarded by mu_
+};
+
+}  // namespace metrify::alerts
