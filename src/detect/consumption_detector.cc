@@ -1,0 +1,148 @@
+// One meter's interval energy against its history (consumption_detector.h).
+#include "detect/consumption_detector.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "common/time.h"
+
+namespace metrify::detect {
+namespace {
+
+constexpr int64_t kHourMs = 3'600'000;
+constexpr int64_t kWeekMs = 7 * 24 * kHourMs;
+constexpr double kLevelScale = 2048, kSpreadScale = 8192;
+constexpr double kClip = 2.5;        // residuals beyond this many spreads are clipped
+constexpr double kMadToSd = 1.2533;  // mean |residual| to a Gaussian standard deviation
+constexpr int kMinBinSamples = 3;
+constexpr double kPeakDecay =
+    0.05;  // log units per sample of the bin    // a bin judges once it has this many
+
+int16_t PackLevel(double y) {
+  return static_cast<int16_t>(std::clamp(std::lround(y * kLevelScale), -32767L, 32767L));
+}
+double UnpackLevel(int16_t q) { return q / kLevelScale; }
+uint16_t PackSpread(double s) {
+  return static_cast<uint16_t>(std::clamp(std::lround(s * kSpreadScale), 0L, 65535L));
+}
+double UnpackSpread(uint16_t q) { return q / kSpreadScale; }
+
+}  // namespace
+
+double ConsumptionDetector::Floor(const ConsumptionRules& rules) const {
+  return std::max<double>(rules.floor_kwh, rules.floor_of_mean * mean_kwh_);
+}
+
+int ConsumptionDetector::HourOfWeek(int64_t end_ms, int interval_s, int32_t utc_offset_s) {
+  // The interval's start decides its hour; 1970-01-01 was a Thursday, 72
+  // hours after a Monday 00:00.
+  const int64_t start = end_ms - int64_t{interval_s} * 1000 + int64_t{utc_offset_s} * 1000;
+  const int64_t hours = FloorDiv(start, kHourMs) + 72;
+  return static_cast<int>(hours - FloorDiv(hours, kBins) * kBins);
+}
+
+std::optional<double> ConsumptionDetector::ExpectedKwh(int bin,
+                                                       const ConsumptionRules& rules) const {
+  if (bin < 0 || bin >= kBins || count_[bin] == 0) return std::nullopt;
+  return std::max(0.0, std::exp(UnpackLevel(level_[bin])) - Floor(rules));
+}
+
+std::optional<ConsumptionDetector::Judged> ConsumptionDetector::Reference(
+    int bin, int64_t end_ms, const ConsumptionRules& rules) const {
+  if (first_ms_ == INT64_MIN) return std::nullopt;
+  const int64_t history = end_ms - first_ms_;
+  if (history >= static_cast<int64_t>(rules.baseline_weeks * kWeekMs) &&
+      count_[bin] >= kMinBinSamples) {
+    return Judged{UnpackLevel(level_[bin]), UnpackSpread(spread_[bin]), UnpackLevel(peak_[bin])};
+  }
+  if (history >= static_cast<int64_t>(rules.window_hours * kHourMs)) {
+    return Judged{roll_mean_, std::sqrt(roll_var_)};
+  }
+  return std::nullopt;
+}
+
+void ConsumptionDetector::Learn(int bin, double y, double quarter_kwh, int interval_s,
+                                const ConsumptionRules& rules) {
+  // The rolling window: exponentially weighted over window_hours; the mean
+  // energy over a week.
+  const double a = std::min(1.0, interval_s / (rules.window_hours * 3600));
+  if (first_ms_ == INT64_MIN) {
+    roll_mean_ = static_cast<float>(y);
+    roll_var_ = 0;
+    mean_kwh_ = static_cast<float>(quarter_kwh);
+  } else {
+    const double b = std::min(1.0, interval_s / (7 * 24 * 3600.0));
+    mean_kwh_ = static_cast<float>(mean_kwh_ + b * (quarter_kwh - mean_kwh_));
+    const double d = y - roll_mean_;
+    roll_mean_ = static_cast<float>(roll_mean_ + a * d);
+    roll_var_ = static_cast<float>((1 - a) * (roll_var_ + a * d * d));
+  }
+  // The hour-of-week bin: Huber-clipped running level and spread, weighing
+  // about the last history_weeks of the bin's samples.
+  const int n = count_[bin];
+  const double peak = n == 0 ? y : std::max(y, UnpackLevel(peak_[bin]) - kPeakDecay);
+  peak_[bin] = PackLevel(peak);
+  if (n == 0) {
+    level_[bin] = PackLevel(y);
+    spread_[bin] = PackSpread(std::max<double>(std::sqrt(roll_var_), rules.min_spread));
+  } else {
+    const double per_week = std::max(1.0, 3600.0 / interval_s);
+    const double memory = std::max(1.0, rules.history_weeks * per_week);
+    const double w = 1 / std::min<double>(n + 1, memory);
+    const double level = UnpackLevel(level_[bin]), spread = UnpackSpread(spread_[bin]);
+    const double clip = kClip * std::max(spread, rules.min_spread);
+    const double r = y - level;
+    level_[bin] = PackLevel(level + w * std::clamp(r, -clip, clip));
+    spread_[bin] = PackSpread(spread + w * (kMadToSd * std::min(std::abs(r), clip) - spread));
+  }
+  if (count_[bin] < 255) ++count_[bin];
+}
+
+std::optional<Verdict> ConsumptionDetector::Observe(int64_t end_ms, double energy_kwh,
+                                                    int interval_s, const ConsumptionRules& rules,
+                                                    std::string_view meter_id,
+                                                    int32_t utc_offset_s) {
+  if (!rules.enabled || interval_s <= 0 || !std::isfinite(energy_kwh) || energy_kwh < 0) {
+    return std::nullopt;
+  }
+  if (last_ms_ != INT64_MIN && end_ms <= last_ms_) return std::nullopt;
+  const double quarter_kwh = energy_kwh * 900.0 / interval_s;
+  const double floor = Floor(rules);
+  const double y = std::log(quarter_kwh + floor);
+  const int bin = HourOfWeek(end_ms, interval_s, utc_offset_s);
+  const std::optional<Judged> ref = Reference(bin, end_ms, rules);
+  Learn(bin, y, quarter_kwh, interval_s, rules);
+  if (first_ms_ == INT64_MIN) first_ms_ = end_ms;
+  last_ms_ = end_ms;
+  if (!ref) return std::nullopt;
+
+  const double spread = std::max(ref->spread, rules.min_spread);
+  const double z = (y - ref->expected_y) / spread;
+  const double expected_kwh = std::max(0.0, std::exp(ref->expected_y) - floor);
+  Verdict verdict{"consumption_high", std::nullopt};
+  const bool fired = z > rules.warning_z && y - ref->expected_y >= std::log(rules.min_ratio) &&
+                     y - ref->peak_y >= std::log(rules.peak_ratio) &&
+                     quarter_kwh - expected_kwh >= rules.min_excess_kwh;
+  if (!fired) return verdict;
+  alerts::Finding f;
+  f.type = "consumption";
+  f.rule = "consumption_high";
+  f.severity = z > rules.critical_z ? alerts::Severity::kCritical : alerts::Severity::kWarning;
+  f.source_kind = alerts::SourceKind::kMeter;
+  f.source_id = std::string(meter_id);
+  f.message = fmt::format(
+      "consumption {:.4g} kWh in {} min, {:.3g} times the usual {:.4g} kWh at this hour of the "
+      "week (z {:.3g} above {:.3g})",
+      energy_kwh, interval_s / 60, (quarter_kwh + floor) / std::exp(ref->expected_y),
+      expected_kwh * interval_s / 900.0, z,
+      z > rules.critical_z ? rules.critical_z : rules.warning_z);
+  f.at_ms = end_ms;
+  f.value = energy_kwh;
+  verdict.finding = std::move(f);
+  return verdict;
+}
+
+}  // namespace metrify::detect

@@ -1,0 +1,96 @@
+// ConsumptionDetector: one meter's interval energy against its own history
+// (rule "consumption_high", Finding.type "consumption"). It only looks up:
+// unusually LOW consumption (zero streaks, a day far below the usual) is
+// VEE's (zero_streak, daily_low).
+//
+// How it judges (settings in ConsumptionRules, config/alert-rules.yaml):
+//
+//   - Energy is normalised to a quarter hour (kWh × 900 / interval_s) and
+//     judged as y = ln(e + floor_kwh): meter noise is multiplicative, and
+//     the floor keeps near-zero nights (and a PV household's noon) from
+//     turning tiny changes into huge ratios.
+//   - The expected value and spread come from a time-of-week baseline: per
+//     HOUR of the week (168 bins), a robust level (a Huber-clipped running
+//     mean of y: residuals beyond 2.5 spreads count as 2.5, so a spike moves
+//     it little) and a robust spread (clipped mean absolute residual ×
+//     1.2533, Gaussian-consistent). Each bin weighs its last ~history_weeks
+//     of samples. Hours, not quarter hours: after two weeks a quarter-hour
+//     bin has 2 samples, an hour bin 8, and the memory budget holds 168 bins
+//     with room, not 672 with spreads.
+//   - Until the meter has baseline_weeks of history, a rolling window (an
+//     exponentially weighted mean and variance of y over window_hours)
+//     stands in; it knows nothing of the daily shape, so it is wide.
+//   - z = (y - expected) / max(spread, min_spread). The interval fires when
+//     z > warning_z (WARNING; CRITICAL above critical_z) AND the energy is at
+//     least min_ratio × the expected value (both with the floor) AND
+//     min_excess_kwh above it AND peak_ratio × the bin's recent high (a
+//     decaying maximum: bins that swing with the weather, like a PV
+//     household's noon, have heavy tails a spread does not describe). The z-score alone is not
+//     enough: a household's quarter hours vary by ~35 %, so z > 3 holds for about one interval in
+//     700 on clean data (bench/detect_consumption_bench.cc measures it).
+//   - Every accepted interval then updates the baseline and the window.
+//
+// Time of week: UTC plus `utc_offset_s` as the caller passes it per
+// interval (the meter's local offset at that time, vee::LocalClock gives
+// it); 0 judges in UTC, which only shifts the bins outside DST changes.
+//
+// Memory: sizeof(ConsumptionDetector) is 1,208 bytes, no heap (a
+// static_assert below keeps it at most 2 KB: 100,000 meters in 121 MB).
+// Thread safety: none; one owner per meter.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "detect/detect_rules.h"
+#include "detect/threshold_checks.h"
+
+namespace metrify::detect {
+
+class ConsumptionDetector {
+ public:
+  // Judges the interval ending at `end_ms` (UTC ms) with `energy_kwh` over
+  // `interval_s`, then learns from it. REQUIRES: intervals in time order
+  // (an older or repeated end_ms is ignored: nullopt).
+  // Returns nullopt when nothing was judged (still learning, rule disabled,
+  // energy negative or not finite, interval_s <= 0), else a Verdict with
+  // rule "consumption_high": a Finding (value = the energy, message with
+  // the expected value and z) or clear.
+  std::optional<Verdict> Observe(int64_t end_ms, double energy_kwh, int interval_s,
+                                 const ConsumptionRules& rules, std::string_view meter_id,
+                                 int32_t utc_offset_s = 0);
+
+  // The hour of the week (0 = Monday 00:00-01:00) of the interval ending
+  // at end_ms, in UTC + utc_offset_s.
+  static int HourOfWeek(int64_t end_ms, int interval_s, int32_t utc_offset_s);
+
+  // The baseline's expected quarter-hour energy (kWh) for hour-of-week
+  // `bin`, or nullopt while it has no samples.
+  std::optional<double> ExpectedKwh(int bin, const ConsumptionRules& rules) const;
+
+ private:
+  struct Judged {
+    double expected_y, spread;
+    double peak_y = -INFINITY;  // the bin's recent high; -inf: none (rolling window)
+  };
+  std::optional<Judged> Reference(int bin, int64_t end_ms, const ConsumptionRules& rules) const;
+  void Learn(int bin, double y, double quarter_kwh, int interval_s, const ConsumptionRules& rules);
+  // The floor added before the log (kWh per quarter hour).
+  double Floor(const ConsumptionRules& rules) const;
+
+  static constexpr int kBins = 168;
+  // Quantised: level = ln(kWh + floor) × 2048 (±16), spread × 8192 (0-8).
+  std::array<int16_t, kBins> level_{};
+  std::array<uint16_t, kBins> spread_{};
+  std::array<int16_t, kBins> peak_{};   // decaying maximum of y, scaled like level_
+  std::array<uint8_t, kBins> count_{};  // samples in the bin, saturating at 255
+  float roll_mean_ = 0, roll_var_ = 0;  // the rolling window, of y
+  float mean_kwh_ = 0;                  // mean quarter-hour energy over about a week
+  int64_t first_ms_ = INT64_MIN, last_ms_ = INT64_MIN;
+};
+
+static_assert(sizeof(ConsumptionDetector) <= 2048, "the 2 KB per meter budget");
+
+}  // namespace metrify::detect
