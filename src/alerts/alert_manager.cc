@@ -184,6 +184,15 @@ void AlertManager::FollowMeterStatus(const Alert& alert) {
   }
 }
 
+bool AlertManager::AnyOpen(SourceKind kind, std::string_view source_id) const {
+  const std::string prefix = OpenKey(kind, source_id, "");
+  std::lock_guard lock(mu_);
+  for (const auto& [key, open] : open_) {
+    if (key.compare(0, prefix.size(), prefix) == 0) return true;
+  }
+  return false;
+}
+
 AlertManagerStats AlertManager::stats() const {
   std::lock_guard lock(mu_);
   return stats_;

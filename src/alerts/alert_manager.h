@@ -76,6 +76,9 @@ class AlertManager {
   Result<Alert> Acknowledge(int64_t id, std::string_view who, std::string_view note);
   Result<Alert> Resolve(int64_t id, std::string_view who, std::string_view note);
 
+  // Whether `source_id` of `kind` has an open alert of any rule.
+  bool AnyOpen(SourceKind kind, std::string_view source_id) const;
+
   AlertManagerStats stats() const;
 
  private:

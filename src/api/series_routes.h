@@ -9,10 +9,15 @@
 //   GET  /api/v1/smart-meters/{id}/edits                the audit trail
 //   GET  /api/v1/readings/latest                        newest reading per meter
 //   GET  /api/v1/analytics/consumption                  fleet energy per bucket
+//   GET  /api/v1/alerts, /api/v1/alerts/{id}            alerts of detection
+//   POST /api/v1/alerts/{id}/acknowledge|resolve        a person's steps
+//   GET  /api/v1/analytics/anomalies                    alert counts per group
 // Bodies: JSON array, NDJSON or CSV by Content-Type; per-item rejections in
 // the answer (docs/api.md, "Ingest" and "Ingest rejections").
 #pragma once
 
+#include "alerts/alert_manager.h"
+#include "alerts/alert_store.h"
 #include "api/router.h"
 #include "ingest/entity_keys.h"
 #include "ingest/ingest_service.h"
@@ -36,6 +41,12 @@ struct SeriesBackend {
   const vee::RulesConfig* rules = nullptr;
   vee::EditLog* edits = nullptr;
   vee::VeeService* validation = nullptr;
+  // Alerts (docs/alerts.md): the store the alert routes read, and the
+  // manager that acknowledges and resolves (it notifies webhooks and keeps
+  // meter status in step). Null store: alerts are not enabled, the alert
+  // routes answer 503.
+  alerts::AlertStore* alert_store = nullptr;
+  alerts::AlertManager* alert_manager = nullptr;
 };
 
 void AddIngestRoutes(Router& router, SeriesBackend& backend);
@@ -43,5 +54,6 @@ void AddSeriesQueryRoutes(Router& router, SeriesBackend& backend);
 void AddFleetRoutes(Router& router, SeriesBackend& backend);
 void AddEditRoutes(Router& router, SeriesBackend& backend);
 void AddQualityRoutes(Router& router, SeriesBackend& backend);
+void AddAlertRoutes(Router& router, SeriesBackend& backend);
 
 }  // namespace metrify::api

@@ -12,6 +12,7 @@
 #include "api/api.h"
 #include "cli/command.h"
 #include "cli/config_options.h"
+#include "cli/serve_alerts.h"
 #include "common/time.h"
 #include "http/server.h"
 #include "ingest/entity_keys.h"
@@ -159,10 +160,26 @@ void Serve(const ConfigOptions& options) {
     validation->set_edits([log = edit_log->get()](uint32_t key, int64_t from, int64_t to) {
       return log->InForce(key, from, to);
     });
-    ingest.set_observer(
-        [&validation](model::SeriesKind kind, std::span<const engine::wal::WalSample> samples) {
-          if (kind == model::SeriesKind::kReading) validation->Observe(samples);
-        });
+  }
+  // Detection and alerts follow ingest and VEE (docs/alerts.md).
+  std::unique_ptr<Alerting> alerting;
+  if (config.alerts.enabled) {
+    alerting = Alerting::StartOrFail(config.alerts, registry_store->path(), registry, keys,
+                                     meter_directory);
+    if (validation) {
+      validation->set_window_listener(
+          [detection = alerting->detection.get()](uint32_t key, const vee::MeterInfo& meter,
+                                                  std::span<const vee::ValidatedInterval> rows) {
+            detection->OnWindow(key, meter, rows);
+          });
+    }
+  }
+  ingest.set_observer([validation = validation.get(), alerting = alerting.get()](
+                          model::SeriesKind kind, std::span<const engine::wal::WalSample> samples) {
+    if (validation && kind == model::SeriesKind::kReading) validation->Observe(samples);
+    if (alerting) alerting->detection->Observe(kind, samples);
+  });
+  if (validation) {
     if (const size_t meters = vee::ObserveReplayed(*validation, open_report); meters > 0) {
       obs::LogInfo("validating replayed readings again",
                    {{"meters", static_cast<int64_t>(meters)}});
@@ -172,10 +189,15 @@ void Serve(const ConfigOptions& options) {
   series.rules = &rules;
   series.edits = edit_log->get();
   series.validation = validation.get();
+  if (alerting) {
+    series.alert_store = alerting->store.get();
+    series.alert_manager = alerting->manager.get();
+  }
   api::HealthChecker health(*registry_store, config.storage.data_dir);
   obs::MetricsRegistry metrics;
   api::Api api(registry, health, metrics, series);
   if (validation) RegisterValidationMetrics(metrics, *validation);
+  if (alerting) alerting->RegisterMetrics(metrics);
 
   http::HttpServer server(
       ServerOptions(config.server), [&api](http::HttpRequest& r) { return api.Handle(r); },
@@ -206,8 +228,9 @@ void Serve(const ConfigOptions& options) {
                   {"overlay_rows", static_cast<int64_t>(vee_stats.overlay_rows)},
                   {"rewinds", static_cast<int64_t>(vee_stats.rewinds)},
                   {"errors", static_cast<int64_t>(vee_stats.errors)}});
-    validation.reset();
+    validation.reset();  // before detection: it tells detection of its windows
   }
+  if (alerting) alerting->Stop();
   // Flushing the head to segments makes the next start quick (no replay);
   // a failure loses nothing: the WAL still holds every acknowledged sample.
   if (Status closed = readings->Close(); !closed.ok()) {

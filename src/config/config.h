@@ -55,6 +55,14 @@ struct VeeConfig {
   std::string rules_file;  // an operator's rules over the shipped ones; "" = shipped only
 };
 
+struct AlertsConfig {
+  bool enabled = true;         // run the detectors and keep alerts
+  std::string rules_file;      // an operator's detection rules over the shipped ones
+  std::string webhook_urls;    // comma-separated http:// receivers; "" = none
+  std::string webhook_secret;  // secret: HMAC key of the signature header
+  int sweep_seconds = 30;      // how often silent sources are looked for
+};
+
 struct LogConfig {
   std::string level;   // trace | debug | info | warn | error
   std::string format;  // json | text
@@ -84,6 +92,7 @@ struct Config {
   StorageConfig storage;
   IngestConfig ingest;
   VeeConfig vee;
+  AlertsConfig alerts;
   LogConfig log;
   PostgresConfig postgres;
   RedisConfig redis;

@@ -106,6 +106,27 @@ const KeyDef kKeys[] = {
      .description = "A VEE rules file (YAML) layered over the shipped defaults "
                     "(config/vee-rules.yaml); empty: the defaults only.",
      .store = &Store<&Config::vee, &VeeConfig::rules_file>},
+    {.name = "alerts.enabled", .type = KeyType::kBool, .defaults = Same("true"),
+     .description = "Detect anomalies as data arrives and keep alerts (docs/alerts.md).",
+     .store = &Store<&Config::alerts, &AlertsConfig::enabled>},
+    {.name = "alerts.rules_file", .type = KeyType::kString, .defaults = Same(""),
+     .description = "A detection rules file (YAML) layered over the shipped defaults "
+                    "(config/alert-rules.yaml); empty: the defaults only.",
+     .store = &Store<&Config::alerts, &AlertsConfig::rules_file>},
+    {.name = "alerts.webhook_urls", .type = KeyType::kString, .defaults = Same(""),
+     .description = "Comma-separated http:// URLs that receive each alert as JSON when it "
+                    "opens, escalates, is acknowledged or resolved; empty: none.",
+     .store = &Store<&Config::alerts, &AlertsConfig::webhook_urls>},
+    {.name = "alerts.webhook_secret", .type = KeyType::kString, .defaults = Same(""),
+     .secrecy = Secrecy::kSecret,
+     .description = "Key of the X-Metrify-Signature HMAC-SHA256 header of webhooks; prefer "
+                    "the *_FILE variable. Empty: requests are not signed.",
+     .store = &Store<&Config::alerts, &AlertsConfig::webhook_secret>},
+    {.name = "alerts.sweep_seconds", .type = KeyType::kInt, .defaults = Same("30"), .min = 1,
+     .max = 3600,
+     .description = "How often silent meters, grid operators and weather stations are looked "
+                    "for.",
+     .store = &Store<&Config::alerts, &AlertsConfig::sweep_seconds>},
 
     {.name = "log.level", .type = KeyType::kEnum, .defaults = ByProfile("debug", "info", "info"),
      .allowed = "trace|debug|info|warn|error",

@@ -1,0 +1,119 @@
+#include "cli/serve_alerts.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "cli/command.h"
+#include "common/strings.h"
+#include "obs/log.h"
+
+namespace metrify::cli {
+
+namespace {
+
+detect::DetectRules LoadRulesOrFail(const std::string& path) {
+  std::string yaml;
+  if (!path.empty()) {
+    std::ifstream in(path);
+    if (!in) Fail(kExitUsage, "alerts.rules_file: cannot read " + path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    yaml = text.str();
+  }
+  Result<detect::DetectRules> rules = detect::LoadDetectRules(yaml, path.empty() ? "" : path);
+  if (!rules) Fail(kExitUsage, rules.status().message());
+  return std::move(rules).value();
+}
+
+std::unique_ptr<alerts::WebhookNotifier> WebhooksOrFail(const config::AlertsConfig& config,
+                                                        alerts::AlertStore& store) {
+  alerts::WebhookConfig webhook;
+  for (std::string_view url : Split(config.webhook_urls, ',')) {
+    if (!Trim(url).empty()) webhook.urls.emplace_back(Trim(url));
+  }
+  if (webhook.urls.empty()) return nullptr;
+  webhook.secret = config.webhook_secret;
+  auto sink = [&store](const alerts::DeadLetter& letter) {
+    if (Status kept = store.RecordDeadLetter(letter); !kept.ok()) {
+      obs::LogError("webhook dead letter not stored",
+                    {{"alert_id", letter.alert_id}, {"error", kept.message()}});
+    }
+  };
+  Result<std::unique_ptr<alerts::WebhookNotifier>> notifier =
+      alerts::WebhookNotifier::Create(std::move(webhook), sink);
+  if (!notifier) Fail(kExitUsage, "alerts.webhook_urls: " + notifier.status().message());
+  return std::move(notifier).value();
+}
+
+}  // namespace
+
+std::unique_ptr<Alerting> Alerting::StartOrFail(const config::AlertsConfig& config,
+                                                const std::string& registry_db,
+                                                registry::Registry& registry,
+                                                ingest::EntityKeys& keys,
+                                                vee::MeterDirectory& meters) {
+  auto alerting = std::make_unique<Alerting>();
+  detect::DetectRules rules = LoadRulesOrFail(config.rules_file);
+  Result<std::unique_ptr<alerts::AlertStore>> store = alerts::AlertStore::Open(registry_db);
+  if (!store) Fail(kExitFailure, "alerts: " + store.status().message());
+  alerting->store = std::move(store).value();
+  alerting->webhooks = WebhooksOrFail(config, *alerting->store);
+
+  alerts::AlertManagerOptions manager;
+  manager.clear_for_ms = [auto_resolve = rules.auto_resolve](std::string_view type) {
+    return auto_resolve.ForType(type);
+  };
+  alerting->manager = std::make_unique<alerts::AlertManager>(*alerting->store, &registry,
+                                                             alerting->webhooks.get(), manager);
+
+  detect::DetectionService::Options detection;
+  detection.rules = std::move(rules);
+  detection.sweep_every = std::chrono::seconds(config.sweep_seconds);
+  detection.meter_zone = [&meters](uint32_t key) -> std::optional<std::string> {
+    std::optional<vee::MeterInfo> meter = meters.Lookup(key);
+    if (!meter) return std::nullopt;
+    return meter->timezone;
+  };
+  detection.open_alerts = alerting->store->OpenAlerts();
+  alerting->detection =
+      std::make_unique<detect::DetectionService>(keys, registry, *alerting->manager, detection);
+  return alerting;
+}
+
+void Alerting::RegisterMetrics(obs::MetricsRegistry& metrics) {
+  metrics
+      .AddGauge("metrify_detect_queued_samples", "Samples stored but not yet judged by detection")
+      .SetCallback([this] { return static_cast<double>(detection->stats().queued); });
+  metrics.AddCounter("metrify_detect_samples_total", "Samples judged by the detectors")
+      .SetCallback([this] { return static_cast<double>(detection->stats().samples); });
+  metrics.AddCounter("metrify_alert_findings_total", "Findings reported by the detectors")
+      .SetCallback([this] { return static_cast<double>(manager->stats().findings); });
+  metrics.AddCounter("metrify_alerts_opened_total", "Alerts opened").SetCallback([this] {
+    return static_cast<double>(manager->stats().opened);
+  });
+  metrics
+      .AddCounter("metrify_alerts_auto_resolved_total",
+                  "Alerts resolved because their condition stayed clear")
+      .SetCallback([this] { return static_cast<double>(manager->stats().auto_resolved); });
+  metrics.AddGauge("metrify_alerts_open", "Alerts open (OPEN or ACKNOWLEDGED)").SetCallback([this] {
+    return static_cast<double>(store->OpenAlerts().size());
+  });
+  if (!webhooks) return;
+  metrics.AddCounter("metrify_webhook_delivered_total", "Webhook deliveries answered 2xx")
+      .SetCallback([this] { return static_cast<double>(webhooks->stats().delivered); });
+  metrics
+      .AddCounter("metrify_webhook_dead_letters_total",
+                  "Webhook deliveries given up and stored as dead letters")
+      .SetCallback([this] { return static_cast<double>(webhooks->stats().dead_lettered); });
+}
+
+void Alerting::Stop() {
+  detection->Drain();
+  detection.reset();
+  if (webhooks) webhooks->Stop();
+  manager.reset();
+  webhooks.reset();
+  store.reset();
+}
+
+}  // namespace metrify::cli

@@ -1,0 +1,346 @@
+#include "detect/detection_service.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+
+#include "detect/threshold_checks.h"
+#include "model/grid_operator.h"
+#include "model/meter.h"
+#include "obs/log.h"
+
+namespace metrify::detect {
+
+namespace {
+
+using alerts::SourceKind;
+using model::SeriesKind;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kMeter = 0, kOperator = 1, kStation = 2;  // entity kinds, SourceKind order
+constexpr int kEnergy = 0;                              // reading field energy_kwh
+constexpr int64_t kHourMs = 3'600'000;
+// How long a grid operator's capacity is trusted before it is read again.
+constexpr auto kCapacityTtl = std::chrono::minutes(5);
+
+// Every rule a source can fire, each with its bit in the source's watched
+// set. Rules of different kinds may share a bit: the set is per source.
+constexpr std::array<std::string_view, 15> kRuleBits = {
+    "voltage_high",       "voltage_low",
+    "current_high",       "power_factor_low",
+    "frequency_out",      "power_factor_inconsistent",
+    "consumption_high",   "no_data",
+    "stuck_register",     "meter_reset",
+    "repeated_rollovers", "utilisation_high",
+    "voltage_out",        "stability_low",
+    "area_outage"};
+// The weather rules share bits with the meter rules above (never the same source).
+constexpr std::array<std::string_view, 4> kWeatherBits = {"temperature_out", "humidity_high",
+                                                          "pressure_out", "wind_high"};
+
+int KindOf(SeriesKind kind) { return static_cast<int>(model::EntityKindOf(kind)) - 1; }
+SeriesKind SeriesOf(int kind) { return static_cast<SeriesKind>(kind + 1); }
+
+}  // namespace
+
+DetectionService::DetectionService(ingest::EntityKeys& keys, registry::Registry& registry,
+                                   alerts::AlertManager& manager, Options options)
+    : keys_(keys), registry_(registry), manager_(manager), options_(std::move(options)) {
+  // Open alerts from before: their clears must reach the manager.
+  for (const alerts::Alert& alert : options_.open_alerts) {
+    const int kind = static_cast<int>(alert.source_kind);
+    Result<std::optional<uint32_t>> key = keys_.Find(SeriesOf(kind), alert.source_id);
+    const int bit = RuleBit(alert.rule);
+    if (key && *key && bit >= 0) Watched(kind, **key) |= 1u << bit;
+  }
+  options_.open_alerts.clear();
+  next_sweep_ = Clock::now() + options_.sweep_every;
+  worker_ = std::thread([this] { Run(); });
+}
+
+DetectionService::~DetectionService() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  work_.notify_all();
+  worker_.join();
+}
+
+int DetectionService::RuleBit(std::string_view rule) {
+  for (size_t i = 0; i < kRuleBits.size(); ++i) {
+    if (kRuleBits[i] == rule) return static_cast<int>(i);
+  }
+  for (size_t i = 0; i < kWeatherBits.size(); ++i) {
+    if (kWeatherBits[i] == rule) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+uint32_t& DetectionService::Watched(int kind, uint32_t key) {
+  std::vector<uint32_t>& bits = watched_[kind];
+  if (key >= bits.size()) bits.resize(std::max<size_t>(key + 1, bits.size() * 2));
+  return bits[key];
+}
+
+std::string DetectionService::IdOf(int kind, uint32_t key) const {
+  return keys_.IdOf(SeriesOf(kind), key);
+}
+
+void DetectionService::Observe(SeriesKind kind, std::span<const engine::wal::WalSample> samples) {
+  if (samples.empty() || kind == SeriesKind::kVeeOverlay) return;
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(Batch{kind, {samples.begin(), samples.end()}});
+    queued_samples_ += samples.size();
+  }
+  work_.notify_one();
+}
+
+void DetectionService::OnWindow(uint32_t key, const vee::MeterInfo& meter,
+                                std::span<const vee::ValidatedInterval> rows) {
+  thread_local std::vector<Verdict> verdicts;
+  verdicts.clear();
+  {
+    std::lock_guard lock(faults_mu_);
+    faults_[key].Observe(rows, options_.rules.meter_faults, meter.id, &verdicts);
+  }
+  bool fired = false;
+  for (const Verdict& v : verdicts) fired = fired || v.fired();
+  if (!fired && verdicts.empty()) return;
+  {
+    std::lock_guard lock(mu_);
+    for (Verdict& v : verdicts) {
+      if (v.fired()) {
+        from_windows_.findings.push_back(std::move(*v.finding));
+      } else if (!rows.empty()) {
+        // Clears of faults are rare to matter (meter faults are resolved by
+        // people by default); the worker filters them by its watched set.
+        from_windows_.clears.push_back(
+            {SourceKind::kMeter, meter.id, std::string(v.rule), rows.back().end_ms});
+        from_windows_.owners.push_back({kMeter, key, RuleBit(v.rule)});
+      }
+    }
+  }
+  work_.notify_one();
+}
+
+void DetectionService::Drain() {
+  std::unique_lock lock(mu_);
+  sweep_requested_ = true;
+  work_.notify_one();
+  idle_.wait(lock, [this] {
+    return stop_ || (queue_.empty() && !busy_ && !sweep_requested_ &&
+                     from_windows_.findings.empty() && from_windows_.clears.empty());
+  });
+}
+
+DetectionStats DetectionService::stats() const {
+  std::lock_guard lock(mu_);
+  DetectionStats s = stats_;
+  s.queued = queued_samples_;
+  return s;
+}
+
+void DetectionService::Run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    work_.wait_for(lock, options_.sweep_every, [this] {
+      return stop_ || !queue_.empty() || sweep_requested_ || !from_windows_.findings.empty() ||
+             !from_windows_.clears.empty();
+    });
+    if (stop_) return;
+    std::deque<Batch> batches;
+    batches.swap(queue_);
+    Output out;
+    std::swap(out, from_windows_);
+    const bool sweep = sweep_requested_ || Clock::now() >= next_sweep_;
+    sweep_requested_ = false;
+    busy_ = true;
+    lock.unlock();
+
+    size_t judged = 0;
+    for (const Batch& batch : batches) {
+      Judge(batch, &out);
+      judged += batch.samples.size();
+    }
+    if (sweep) {
+      Sweep(&out);
+      next_sweep_ = Clock::now() + options_.sweep_every;
+    }
+    const size_t findings = out.findings.size(), clears = out.clears.size();
+    Report(out);
+
+    lock.lock();
+    busy_ = false;
+    queued_samples_ -= judged;
+    stats_.samples += judged;
+    stats_.findings += findings;
+    stats_.clears += clears;
+    if (queue_.empty()) idle_.notify_all();
+  }
+}
+
+void DetectionService::Judge(const Batch& batch, Output* out) {
+  const int kind = KindOf(batch.kind);
+  const SourceKind source = static_cast<SourceKind>(kind);
+  for (const engine::wal::WalSample& s : batch.samples) {
+    front_ms_ = std::max(front_ms_, s.timestamp_ms);
+    silence_.Seen(source, s.entity_key, s.timestamp_ms);
+    verdicts_.clear();
+    std::string id;
+    switch (batch.kind) {
+      case SeriesKind::kReading:
+        JudgeReading(s, out);
+        continue;
+      case SeriesKind::kGridStatus:
+        CheckGridStatus(options_.rules.grid, s, "", CapacityOf(s.entity_key), &verdicts_);
+        break;
+      case SeriesKind::kObservation:
+        CheckObservation(options_.rules.weather, s, "", &verdicts_);
+        break;
+      default:
+        continue;
+    }
+    Collect(kind, s.entity_key, s.timestamp_ms, verdicts_, id, out);
+  }
+}
+
+void DetectionService::JudgeReading(const engine::wal::WalSample& s, Output* out) {
+  CheckReading(options_.rules.meter, s, "", &verdicts_);
+  if ((s.present >> kEnergy) & 1u) {
+    if (s.entity_key >= meters_.size()) meters_.resize(s.entity_key + 1);
+    std::unique_ptr<MeterState>& meter = meters_[s.entity_key];
+    if (!meter) meter = std::make_unique<MeterState>();
+    const int32_t offset = UtcOffset(s.entity_key, s.timestamp_ms);
+    if (std::optional<Verdict> v =
+            meter->consumption.Observe(s.timestamp_ms, s.values[kEnergy], s.interval_s,
+                                       options_.rules.consumption, "", offset)) {
+      verdicts_.push_back(std::move(*v));
+    }
+  }
+  std::string id;
+  Collect(kMeter, s.entity_key, s.timestamp_ms, verdicts_, id, out);
+}
+
+void DetectionService::Collect(int kind, uint32_t key, int64_t at_ms,
+                               std::vector<Verdict>& verdicts, std::string& id, Output* out) {
+  if (verdicts.empty()) return;
+  uint32_t* watched = nullptr;
+  for (Verdict& v : verdicts) {
+    const int bit = RuleBit(v.rule);
+    if (v.fired()) {
+      if (id.empty()) id = IdOf(kind, key);
+      if (id.empty()) return;  // deleted since
+      v.finding->source_id = id;
+      v.finding->source_kind = static_cast<SourceKind>(kind);
+      out->findings.push_back(std::move(*v.finding));
+      if (bit >= 0) Watched(kind, key) |= 1u << bit;
+      continue;
+    }
+    // Most clears are of rules that never fired for this source.
+    if (!watched) watched = &Watched(kind, key);
+    if (bit >= 0 && !((*watched >> bit) & 1u)) continue;
+    if (id.empty()) id = IdOf(kind, key);
+    if (id.empty()) return;
+    out->clears.push_back({static_cast<SourceKind>(kind), id, std::string(v.rule), at_ms});
+    out->owners.push_back({kind, key, bit});
+  }
+}
+
+int32_t DetectionService::UtcOffset(uint32_t key, int64_t t_ms) {
+  MeterState& meter = *meters_[key];
+  if (t_ms < meter.offset_until_ms) return meter.utc_offset_s;
+  // Looked up again every 6 hours of data: an hour off for a few hours of
+  // the two DST days is of no consequence to an hour-of-week baseline.
+  meter.offset_until_ms = t_ms + 6 * kHourMs;
+  meter.utc_offset_s = 0;
+  if (!options_.meter_zone) return 0;
+  std::optional<std::string> zone = options_.meter_zone(key);
+  if (!zone) return 0;
+  Result<vee::LocalClock> clock = vee::LocalClock::For(*zone);
+  if (!clock) return 0;
+  const vee::LocalTime local = clock->At(t_ms);
+  const int64_t local_s = local.day * 86'400 + local.second;
+  meter.utc_offset_s = static_cast<int32_t>(local_s - t_ms / 1000);
+  return meter.utc_offset_s;
+}
+
+std::optional<double> DetectionService::CapacityOf(uint32_t key) {
+  auto it = capacity_.find(key);
+  if (it != capacity_.end() && Clock::now() < it->second.second) return it->second.first;
+  std::optional<double> capacity;
+  const std::string id = IdOf(kOperator, key);
+  if (Result<model::GridOperator> op = registry_.Get<model::GridOperator>(id)) {
+    capacity = op->capacity_mw;
+  }
+  capacity_[key] = {capacity, Clock::now() + kCapacityTtl};
+  return capacity;
+}
+
+void DetectionService::Sweep(Output* out) {
+  if (front_ms_ == INT64_MIN) return;
+  std::vector<SilenceVerdict> verdicts;
+  silence_.Sweep(
+      front_ms_, options_.rules.no_data,
+      [this](SourceKind kind, uint32_t key) { return IdOf(static_cast<int>(kind), key); },
+      &verdicts);
+  // Silent meters of an operator with an open alert: counted on the operator.
+  std::map<std::string, std::pair<int, int64_t>> areas;  // operator -> (meters, at)
+  for (SilenceVerdict& v : verdicts) {
+    const int kind = static_cast<int>(v.kind);
+    if (!v.finding) {
+      const std::string id = IdOf(kind, v.key);
+      if (id.empty()) continue;
+      out->clears.push_back({v.kind, id, "no_data", front_ms_});
+      out->owners.push_back({kind, v.key, RuleBit("no_data")});
+      continue;
+    }
+    if (v.kind == SourceKind::kMeter) {
+      Result<model::Meter> meter = registry_.Get<model::Meter>(v.finding->source_id);
+      const std::string op = meter ? meter->grid_operator_id : std::string();
+      if (!op.empty() && manager_.AnyOpen(SourceKind::kGridOperator, op)) {
+        auto& [count, at] = areas[op];
+        ++count;
+        at = std::max(at, v.finding->at_ms);
+        continue;
+      }
+    }
+    Watched(kind, v.key) |= 1u << RuleBit("no_data");
+    out->findings.push_back(std::move(*v.finding));
+  }
+  for (const auto& [op, area] : areas) {
+    alerts::Finding f;
+    f.type = "grid";
+    f.rule = "area_outage";
+    f.severity = alerts::Severity::kWarning;
+    f.source_kind = SourceKind::kGridOperator;
+    f.source_id = op;
+    f.message = fmt::format("{} meter(s) in the area fell silent during the operator's open alert",
+                            area.first);
+    f.at_ms = area.second;
+    f.value = area.first;
+    out->findings.push_back(std::move(f));
+  }
+}
+
+void DetectionService::Report(Output& out) {
+  if (out.findings.empty() && out.clears.empty()) return;
+  Result<std::vector<size_t>> released = manager_.Report(out.findings, out.clears);
+  if (!released) {
+    // The store failed (disk full, locked): the findings come again with
+    // the condition; the error is the operator's to see.
+    std::lock_guard lock(mu_);
+    ++stats_.errors;
+    obs::LogWarn("alerts not stored", {{"error", released.status().message()}});
+    return;
+  }
+  for (size_t i : *released) {
+    const Owner& o = out.owners[i];
+    if (o.bit >= 0) Watched(o.kind, o.key) &= ~(1u << o.bit);
+  }
+}
+
+}  // namespace metrify::detect

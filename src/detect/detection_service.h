@@ -1,0 +1,165 @@
+// DetectionService: runs the detectors (docs/alerts.md "Detectors") on what
+// ingest stores and what VEE finds, and reports findings and clears to the
+// AlertManager.
+//
+// Ingest tells it of every durable batch (Observe); a worker thread of its
+// own runs the threshold checks of each kind, the consumption detector of
+// each meter and notes who sent data; VEE tells it each meter window's
+// final rows (OnWindow: stuck registers, resets, rollovers). Every
+// `sweep_every` the worker looks for silent sources. Findings and clears go
+// to the manager in one batch per turn of the worker.
+//
+// A clear is only sent for a (source, rule) the service has seen fire since
+// the start or that has an open alert: an alert can only be resolved by the
+// rule that raised it, and most samples fire nothing.
+//
+// No-data time: a source is silent when the newest data time of the whole
+// platform (any source) is past its last data by more than its limit, so a
+// backfill sent in time order judges silence in its own time and a live
+// fleet in real time. A whole platform that stops receiving raises nothing
+// here; the ingest metrics show it.
+//
+// Grid-aware: a meter falling silent while its grid operator has an open
+// alert (a disturbance, or the operator itself silent) is not raised on its
+// own: the operator gets one area_outage finding counting such meters.
+//
+// Thread safety: all public methods may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "alerts/alert_manager.h"
+#include "detect/consumption_detector.h"
+#include "detect/detect_rules.h"
+#include "detect/meter_faults.h"
+#include "detect/silence_tracker.h"
+#include "ingest/entity_keys.h"
+#include "registry/registry.h"
+#include "store/engine/wal/sample_batch.h"
+#include "vee/local_clock.h"
+#include "vee/validator.h"
+
+namespace metrify::detect {
+
+struct DetectionStats {
+  uint64_t samples = 0;   // judged
+  uint64_t findings = 0;  // reported to the manager
+  uint64_t clears = 0;    // reported to the manager
+  uint64_t errors = 0;    // batches the manager could not store (retried)
+  size_t queued = 0;      // samples waiting
+};
+
+class DetectionService {
+ public:
+  struct Options {
+    DetectRules rules;
+    std::chrono::milliseconds sweep_every{std::chrono::seconds(30)};
+    // Time zone of a meter by key, for the consumption detector's week (UTC
+    // when empty or unknown).
+    std::function<std::optional<std::string>(uint32_t key)> meter_zone;
+    // The alerts open at start: their rules are watched for clears.
+    std::vector<alerts::Alert> open_alerts;
+  };
+
+  // Every reference must outlive the service. Starts the worker.
+  DetectionService(ingest::EntityKeys& keys, registry::Registry& registry,
+                   alerts::AlertManager& manager, Options options);
+  ~DetectionService();  // stops the worker; what is queued is not judged
+  DetectionService(const DetectionService&) = delete;
+  DetectionService& operator=(const DetectionService&) = delete;
+
+  // Samples of `kind` are durable in the engine.
+  void Observe(model::SeriesKind kind, std::span<const engine::wal::WalSample> samples);
+  // VEE's final rows of meter `key`'s window (vee::VeeService's listener).
+  void OnWindow(uint32_t key, const vee::MeterInfo& meter,
+                std::span<const vee::ValidatedInterval> rows);
+  // Waits until everything observed so far is judged and reported, then
+  // sweeps for silent sources once.
+  void Drain();
+
+  DetectionStats stats() const;
+
+ private:
+  struct Batch {
+    model::SeriesKind kind;
+    std::vector<engine::wal::WalSample> samples;
+  };
+  // What the worker keeps per source: rules seen firing (bit per rule of
+  // the kind) and, for meters, the consumption detector and local offset.
+  struct MeterState {
+    ConsumptionDetector consumption;
+    int64_t offset_until_ms = INT64_MIN;
+    int32_t utc_offset_s = 0;
+  };
+  // Whose watched bit a clear is: released clears unset it.
+  struct Owner {
+    int kind;  // entity kind - 1
+    uint32_t key;
+    int bit;
+  };
+  struct Output {
+    std::vector<alerts::Finding> findings;
+    std::vector<alerts::Clear> clears;
+    std::vector<Owner> owners;  // one per clear
+  };
+
+  void Run();
+  void Judge(const Batch& batch, Output* out);
+  void JudgeReading(const engine::wal::WalSample& s, Output* out);
+  // Turns verdicts of source (kind, key) into findings and the clears
+  // worth sending; `id` is filled on first need.
+  void Collect(int kind, uint32_t key, int64_t at_ms, std::vector<Verdict>& verdicts,
+               std::string& id, Output* out);
+  int32_t UtcOffset(uint32_t key, int64_t t_ms);
+  std::optional<double> CapacityOf(uint32_t key);
+  void Sweep(Output* out);
+  void Report(Output& out);
+
+  // The bit of `rule` in a source's watched set (-1: not tracked, its
+  // clears are always sent).
+  static int RuleBit(std::string_view rule);
+  uint32_t& Watched(int kind, uint32_t key);
+  std::string IdOf(int kind, uint32_t key) const;
+
+  ingest::EntityKeys& keys_;
+  registry::Registry& registry_;
+  alerts::AlertManager& manager_;
+  Options options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable work_, idle_;
+  std::deque<Batch> queue_;       // guarded by mu_
+  size_t queued_samples_ = 0;     // guarded by mu_
+  bool busy_ = false;             // guarded by mu_
+  bool stop_ = false;             // guarded by mu_
+  Output from_windows_;           // guarded by mu_ (OnWindow's)
+  bool sweep_requested_ = false;  // guarded by mu_
+  DetectionStats stats_;          // guarded by mu_
+
+  // The worker's own (OnWindow's faults_ under faults_mu_).
+  std::vector<std::unique_ptr<MeterState>> meters_;
+  std::vector<uint32_t> watched_[3];  // by entity kind - 1, indexed by key
+  SilenceTracker silence_;
+  int64_t front_ms_ = INT64_MIN;  // newest data time seen
+  std::chrono::steady_clock::time_point next_sweep_;
+  std::unordered_map<uint32_t,
+                     std::pair<std::optional<double>, std::chrono::steady_clock::time_point>>
+      capacity_;
+  std::mutex faults_mu_;
+  std::unordered_map<uint32_t, MeterFaults> faults_;  // guarded by faults_mu_
+  std::vector<Verdict> verdicts_;                     // scratch
+  std::thread worker_;
+};
+
+}  // namespace metrify::detect
