@@ -5,7 +5,8 @@
 //   detect_consumption_bench [--meters N] [--days D] [--start YYYY-MM-DD]
 //                            [--faults RATE] [--seed S] [--warmup-days W]
 //                            [--utc-offset-s O] [--warning-z Z] [--min-ratio R]
-//                            [--min-excess-kwh E]
+//                            [--min-excess-of-mean E] [--peak-ratio P]
+//                            [--floor-of-mean F] [--min-spread S] [--cases N]
 //
 // The data: the fleet simulator (src/simulate/, docs/simulator.md) run in
 // process with faults (each meter-day starts one of the ten meter fault
@@ -55,8 +56,9 @@ struct Options {
   uint64_t seed = 1;
   int warmup_days = 14;
   int utc_offset_s = 3600;  // the fleet's Europe/Berlin in winter
-  std::optional<double> warning_z, min_ratio, min_excess_kwh, peak_ratio;
-  int cases = 0;  // false alarms to show
+  std::optional<double> warning_z, min_ratio, peak_ratio, min_excess_of_mean, floor_of_mean,
+      min_spread;
+  int cases = 0;  // false alarms and missed spikes to show
 };
 
 void Check(const Status& s) {
@@ -73,6 +75,11 @@ class EnergySink : public simulate::Sink {
 
   Status Begin(const simulate::Fleet& fleet) override {
     energy_.assign(fleet.meters.size(), std::vector<double>(intervals_, NAN));
+    classes_.clear();
+    for (const simulate::SimMeter& m : fleet.meters) {
+      classes_.push_back(
+          fmt::format("{}{} {:.0f} kWh/a", m.profile, m.pv_kwp > 0 ? "+PV" : "", m.annual_kwh));
+    }
     return Status::Ok();
   }
   Status Rows(model::SeriesKind kind, std::string_view, int64_t, std::string_view text) override {
@@ -96,11 +103,14 @@ class EnergySink : public simulate::Sink {
   }
   Status Finish(const simulate::Fleet&, const std::vector<Fault>&) override { return Status::Ok(); }
   const std::vector<std::vector<double>>& energy() const { return energy_; }
+  // "H0+PV 3100 kWh/a": the meter's profile, PV and declared annual energy.
+  const std::vector<std::string>& classes() const { return classes_; }
 
  private:
   int64_t start_ms_;
   int intervals_;
   std::vector<std::vector<double>> energy_;
+  std::vector<std::string> classes_;
 };
 
 struct Score {
@@ -111,8 +121,15 @@ struct Score {
   int64_t judged = 0, findings = 0;
 };
 
-Score Run(const std::vector<std::vector<double>>& energy, const std::vector<Fault>& faults,
-          int64_t start_ms, const ConsumptionRules& rules, const Options& o) {
+// "0.031 [0.12] 0.04": the interval's energy between its neighbours' (kWh).
+std::string Around(const std::vector<double>& e, size_t i) {
+  return fmt::format("{:.3f} [{:.3f}] {:.3f}", i > 0 ? e[i - 1] : NAN, e[i],
+                     i + 1 < e.size() ? e[i + 1] : NAN);
+}
+
+Score Run(const std::vector<std::vector<double>>& energy, const std::vector<std::string>& classes,
+          const std::vector<Fault>& faults, int64_t start_ms, const ConsumptionRules& rules,
+          const Options& o) {
   const int days = o.days;
   const int64_t warmup_end = start_ms + int64_t{o.warmup_days} * 86'400'000;
   Score score;
@@ -130,14 +147,21 @@ Score Run(const std::vector<std::vector<double>>& energy, const std::vector<Faul
   }
   std::vector<char> fired;
   std::vector<std::string> messages;
-  int shown = 0;
+  std::vector<double> expected;
+  int shown = 0, misses_shown = 0;
   for (size_t m = 0; m < energy.size(); ++m) {
     ConsumptionDetector detector;
     fired.assign(energy[m].size(), 0);
     messages.assign(energy[m].size(), std::string());
+    expected.assign(o.cases > 0 ? energy[m].size() : 0, NAN);
     for (size_t i = 0; i < energy[m].size(); ++i) {
       if (std::isnan(energy[m][i])) continue;
       const int64_t end = start_ms + int64_t(i + 1) * kQuarterMs;
+      if (o.cases > 0) {
+        expected[i] =
+            detector.ExpectedKwh(ConsumptionDetector::HourOfWeek(end, 900, o.utc_offset_s), rules)
+                .value_or(NAN);
+      }
       std::optional<Verdict> v =
           detector.Observe(end, energy[m][i], 900, rules, "SM", o.utc_offset_s);
       if (!v) continue;
@@ -158,8 +182,9 @@ Score Run(const std::vector<std::vector<double>>& energy, const std::vector<Faul
         const size_t i = size_t(d) * kQuartersPerDay + q;
         if (!fired[i]) continue;
         ++shown;
-        fmt::print("false alarm: meter {} at {}: {}\n", m,
-                   FormatRfc3339(start_ms + int64_t(i + 1) * kQuarterMs), messages[i]);
+        fmt::print("false alarm: meter {} ({}) at {}: {} (baseline {:.3f}): {}\n", m, classes[m],
+                   FormatRfc3339(start_ms + int64_t(i + 1) * kQuarterMs), Around(energy[m], i),
+                   expected[i], messages[i]);
       }
     }
     for (const Fault* f : of_meter[m]) {
@@ -176,6 +201,13 @@ Score Run(const std::vector<std::vector<double>>& energy, const std::vector<Faul
         ++score.spikes;
         score.caught += best > 0;
         score.caught_critical += best == 2;
+        if (!best && misses_shown < o.cases) {
+          ++misses_shown;
+          const size_t i = size_t(first);
+          fmt::print("missed spike: meter {} ({}) at {}: x{:.1f}, {} (baseline {:.3f})\n", m,
+                     classes[m], FormatRfc3339(f->start_ms), f->magnitude, Around(energy[m], i),
+                     expected[i]);
+        }
       }
     }
   }
@@ -197,9 +229,12 @@ Options ParseOptions(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--warning-z", o.warning_z, "Override consumption.warning_z");
   app.add_option("--min-ratio", o.min_ratio, "Override consumption.min_ratio");
-  app.add_option("--min-excess-kwh", o.min_excess_kwh, "Override consumption.min_excess_kwh");
   app.add_option("--peak-ratio", o.peak_ratio, "Override consumption.peak_ratio");
-  app.add_option("--cases", o.cases, "False alarms to show");
+  app.add_option("--min-excess-of-mean", o.min_excess_of_mean,
+                 "Override consumption.min_excess_of_mean");
+  app.add_option("--floor-of-mean", o.floor_of_mean, "Override consumption.floor_of_mean");
+  app.add_option("--min-spread", o.min_spread, "Override consumption.min_spread");
+  app.add_option("--cases", o.cases, "False alarms and missed spikes to show");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -216,8 +251,10 @@ int Main(int argc, char** argv) {
   ConsumptionRules rules = loaded->consumption;
   if (o.warning_z) rules.warning_z = *o.warning_z;
   if (o.min_ratio) rules.min_ratio = *o.min_ratio;
-  if (o.min_excess_kwh) rules.min_excess_kwh = *o.min_excess_kwh;
   if (o.peak_ratio) rules.peak_ratio = *o.peak_ratio;
+  if (o.min_excess_of_mean) rules.min_excess_of_mean = *o.min_excess_of_mean;
+  if (o.floor_of_mean) rules.floor_of_mean = *o.floor_of_mean;
+  if (o.min_spread) rules.min_spread = *o.min_spread;
 
   simulate::SimulationOptions sim;
   sim.fleet.meters = o.meters;
@@ -230,17 +267,17 @@ int Main(int argc, char** argv) {
   Result<simulate::SimulationSummary> summary = Simulate(sim, sink);
   Check(summary.status());
   const Clock::time_point t1 = Clock::now();
-  const Score s = Run(sink.energy(), summary->faults, sim.start_ms, rules, o);
+  const Score s = Run(sink.energy(), sink.classes(), summary->faults, sim.start_ms, rules, o);
   const double sim_s = std::chrono::duration<double>(t1 - t0).count();
   const double det_s = std::chrono::duration<double>(Clock::now() - t1).count();
 
   fmt::print("{} meters x {} days from {}, fault rate {}, seed {}, warm-up {} days, UTC{:+}s\n",
              o.meters, o.days, o.start, o.faults, o.seed, o.warmup_days, o.utc_offset_s);
   fmt::print(
-      "rules: warning_z {} critical_z {} min_ratio {} min_excess_kwh {} floor_kwh {} "
-      "min_spread {} peak_ratio {}\n",
-      rules.warning_z, rules.critical_z, rules.min_ratio, rules.min_excess_kwh, rules.floor_kwh,
-      rules.min_spread, rules.peak_ratio);
+      "rules: warning_z {} critical_z {} min_ratio {} min_excess_of_mean {} floor_kwh {} "
+      "floor_of_mean {} min_spread {} peak_ratio {}\n",
+      rules.warning_z, rules.critical_z, rules.min_ratio, rules.min_excess_of_mean, rules.floor_kwh,
+      rules.floor_of_mean, rules.min_spread, rules.peak_ratio);
   fmt::print("state: {} bytes per meter ({:.1f} MB per 100,000 meters)\n",
              sizeof(ConsumptionDetector), sizeof(ConsumptionDetector) * 1e5 / 1e6);
   fmt::print("simulation {:.1f} s; detection {:.2f} s ({:.1f} M intervals/s)\n", sim_s, det_s,

@@ -18,8 +18,8 @@ constexpr double kLevelScale = 2048, kSpreadScale = 8192;
 constexpr double kClip = 2.5;        // residuals beyond this many spreads are clipped
 constexpr double kMadToSd = 1.2533;  // mean |residual| to a Gaussian standard deviation
 constexpr int kMinBinSamples = 3;
-constexpr double kPeakDecay =
-    0.05;  // log units per sample of the bin    // a bin judges once it has this many
+constexpr int64_t kHighPeriodMs = 2 * kWeekMs;  // the high covers the last one to two of these
+constexpr int16_t kNoHigh = INT16_MIN;
 
 int16_t PackLevel(double y) {
   return static_cast<int16_t>(std::clamp(std::lround(y * kLevelScale), -32767L, 32767L));
@@ -56,7 +56,7 @@ std::optional<ConsumptionDetector::Judged> ConsumptionDetector::Reference(
   const int64_t history = end_ms - first_ms_;
   if (history >= static_cast<int64_t>(rules.baseline_weeks * kWeekMs) &&
       count_[bin] >= kMinBinSamples) {
-    return Judged{UnpackLevel(level_[bin]), UnpackSpread(spread_[bin]), UnpackLevel(peak_[bin])};
+    return Judged{UnpackLevel(level_[bin]), UnpackSpread(spread_[bin]), High(bin)};
   }
   if (history >= static_cast<int64_t>(rules.window_hours * kHourMs)) {
     return Judged{roll_mean_, std::sqrt(roll_var_)};
@@ -83,8 +83,6 @@ void ConsumptionDetector::Learn(int bin, double y, double quarter_kwh, int inter
   // The hour-of-week bin: Huber-clipped running level and spread, weighing
   // about the last history_weeks of the bin's samples.
   const int n = count_[bin];
-  const double peak = n == 0 ? y : std::max(y, UnpackLevel(peak_[bin]) - kPeakDecay);
-  peak_[bin] = PackLevel(peak);
   if (n == 0) {
     level_[bin] = PackLevel(y);
     spread_[bin] = PackSpread(std::max<double>(std::sqrt(roll_var_), rules.min_spread));
@@ -101,6 +99,26 @@ void ConsumptionDetector::Learn(int bin, double y, double quarter_kwh, int inter
   if (count_[bin] < 255) ++count_[bin];
 }
 
+double ConsumptionDetector::High(int bin) const {
+  const int16_t q = std::max(high_now_[bin % kHours], high_before_[bin % kHours]);
+  return high_period_ == INT64_MIN || q == kNoHigh ? -INFINITY : UnpackLevel(q);
+}
+
+void ConsumptionDetector::LearnHigh(int bin, double y, int64_t end_ms) {
+  const int64_t period = FloorDiv(end_ms, kHighPeriodMs);
+  if (period != high_period_) {
+    if (period == high_period_ + 1) {
+      high_before_ = high_now_;
+    } else {
+      high_before_.fill(kNoHigh);
+    }
+    high_now_.fill(kNoHigh);
+    high_period_ = period;
+  }
+  int16_t& h = high_now_[bin % kHours];
+  h = std::max(h, PackLevel(y));
+}
+
 std::optional<Verdict> ConsumptionDetector::Observe(int64_t end_ms, double energy_kwh,
                                                     int interval_s, const ConsumptionRules& rules,
                                                     std::string_view meter_id,
@@ -114,18 +132,21 @@ std::optional<Verdict> ConsumptionDetector::Observe(int64_t end_ms, double energ
   const double y = std::log(quarter_kwh + floor);
   const int bin = HourOfWeek(end_ms, interval_s, utc_offset_s);
   const std::optional<Judged> ref = Reference(bin, end_ms, rules);
+  const double spread = ref ? std::max(ref->spread, rules.min_spread) : 0;
+  const double z = ref ? (y - ref->expected_y) / spread : 0;
+  const double expected_kwh = ref ? std::max(0.0, std::exp(ref->expected_y) - floor) : 0;
+  const bool fired = ref && z > rules.warning_z &&
+                     y - ref->expected_y >= std::log(rules.min_ratio) &&
+                     y - ref->peak_y >= std::log(rules.peak_ratio) &&
+                     quarter_kwh - expected_kwh >= rules.min_excess_of_mean * mean_kwh_;
   Learn(bin, y, quarter_kwh, interval_s, rules);
+  // A spike found does not raise the high it is judged against.
+  if (!fired) LearnHigh(bin, y, end_ms);
   if (first_ms_ == INT64_MIN) first_ms_ = end_ms;
   last_ms_ = end_ms;
   if (!ref) return std::nullopt;
 
-  const double spread = std::max(ref->spread, rules.min_spread);
-  const double z = (y - ref->expected_y) / spread;
-  const double expected_kwh = std::max(0.0, std::exp(ref->expected_y) - floor);
   Verdict verdict{"consumption_high", std::nullopt};
-  const bool fired = z > rules.warning_z && y - ref->expected_y >= std::log(rules.min_ratio) &&
-                     y - ref->peak_y >= std::log(rules.peak_ratio) &&
-                     quarter_kwh - expected_kwh >= rules.min_excess_kwh;
   if (!fired) return verdict;
   alerts::Finding f;
   f.type = "consumption";

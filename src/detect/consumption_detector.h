@@ -23,19 +23,25 @@
 //   - z = (y - expected) / max(spread, min_spread). The interval fires when
 //     z > warning_z (WARNING; CRITICAL above critical_z) AND the energy is at
 //     least min_ratio × the expected value (both with the floor) AND
-//     min_excess_kwh above it AND peak_ratio × the bin's recent high (a
-//     decaying maximum: bins that swing with the weather, like a PV
-//     household's noon, have heavy tails a spread does not describe). The z-score alone is not
-//     enough: a household's quarter hours vary by ~35 %, so z > 3 holds for about one interval in
-//     700 on clean data (bench/detect_consumption_bench.cc measures it).
-//   - Every accepted interval then updates the baseline and the window.
+//     min_excess_of_mean × the meter's mean quarter hour above it (a gate
+//     scaled to the meter: an absolute 0.3 kWh missed small households'
+//     night spikes) AND peak_ratio × the recent high of its hour of the DAY
+//     (the maximum of y over any day of the week in the current and the
+//     previous two-week period: hours that swing with the weather, like a
+//     PV household's noon, have heavy tails a spread does not describe, and
+//     pooling the week's days gives 28 samples a week to catch a cloudy
+//     one). The z-score alone is not enough: a household's quarter hours
+//     vary by ~35 %, so z > 3 holds for about one interval in 700 on clean
+//     data (bench/detect_consumption_bench.cc measures it).
+//   - Every interval then updates the baseline and the window; one that
+//     fired does not raise the high.
 //
 // Time of week: UTC plus `utc_offset_s` as the caller passes it per
 // interval (the meter's local offset at that time, vee::LocalClock gives
 // it); 0 judges in UTC, which only shifts the bins outside DST changes.
 //
-// Memory: sizeof(ConsumptionDetector) is 1,208 bytes, no heap (a
-// static_assert below keeps it at most 2 KB: 100,000 meters in 121 MB).
+// Memory: sizeof(ConsumptionDetector) is 976 bytes, no heap (a
+// static_assert below keeps it at most 2 KB: 100,000 meters in 98 MB).
 // Thread safety: none; one owner per meter.
 #pragma once
 
@@ -73,10 +79,14 @@ class ConsumptionDetector {
  private:
   struct Judged {
     double expected_y, spread;
-    double peak_y = -INFINITY;  // the bin's recent high; -inf: none (rolling window)
+    double peak_y = -INFINITY;  // the hour of the day's recent high; -inf: none (rolling window)
   };
   std::optional<Judged> Reference(int bin, int64_t end_ms, const ConsumptionRules& rules) const;
   void Learn(int bin, double y, double quarter_kwh, int interval_s, const ConsumptionRules& rules);
+  // The recent high of y at the interval's hour of the day (any day of the
+  // week), over the current and the previous high period; -inf if none.
+  double High(int bin) const;
+  void LearnHigh(int bin, double y, int64_t end_ms);
   // The floor added before the log (kWh per quarter hour).
   double Floor(const ConsumptionRules& rules) const;
 
@@ -84,7 +94,11 @@ class ConsumptionDetector {
   // Quantised: level = ln(kWh + floor) × 2048 (±16), spread × 8192 (0-8).
   std::array<int16_t, kBins> level_{};
   std::array<uint16_t, kBins> spread_{};
-  std::array<int16_t, kBins> peak_{};   // decaying maximum of y, scaled like level_
+  static constexpr int kHours = 24;
+  // Maximum of y per hour of the day, this high period and the previous one
+  // (scaled like level_; INT16_MIN: none).
+  std::array<int16_t, kHours> high_now_{}, high_before_{};
+  int64_t high_period_ = INT64_MIN;     // the current high period (end_ms / period)
   std::array<uint8_t, kBins> count_{};  // samples in the bin, saturating at 255
   float roll_mean_ = 0, roll_var_ = 0;  // the rolling window, of y
   float mean_kwh_ = 0;                  // mean quarter-hour energy over about a week

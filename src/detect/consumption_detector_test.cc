@@ -92,6 +92,36 @@ TEST_F(ConsumptionDetectorTest, NearZeroNightsDoNotExplode) {
   EXPECT_TRUE(v->fired());
 }
 
+TEST_F(ConsumptionDetectorTest, NightSpikeFiresWhenFarAboveTheMetersScale) {
+  // The meter's mean quarter hour is about 0.18 kWh: a 0.05 kWh night
+  // interval 5 x up is only 0.2 kWh above the usual, less than 2 means; 12 x
+  // up is about 0.55 kWh above it.
+  FeedUsual(0, 21 * 96);
+  std::optional<Verdict> v = Feed(21 * 96 + 8, 5 * 0.05);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_FALSE(v->fired());
+  // Another night hour (the 0.25 kWh raised the high of 02:00-03:00).
+  v = Feed(21 * 96 + 16, 12 * Usual(21 * 96 + 16));
+  ASSERT_TRUE(v && v->fired()) << "12 x a night interval";
+}
+
+TEST_F(ConsumptionDetectorTest, HourThatSwingsWithTheWeatherIsJudgedByItsHigh) {
+  // A PV household's noon: mostly 0, on one day a week (a cloudy one) its
+  // full load of 0.3 kWh. The median is 0; the high of the hour keeps 0.4 calm.
+  auto noon_usual = [](int64_t i) {
+    const int hour = static_cast<int>((i % 96) / 4);
+    if (hour >= 10 && hour < 14) return (i / 96) % 7 == 2 ? 0.3 : 0.0;
+    return Usual(i);
+  };
+  for (int64_t i = 0; i < 21 * 96; ++i) Feed(i, noon_usual(i));
+  const int64_t noon = 21 * 96 + 48;
+  std::optional<Verdict> v = Feed(noon, 0.4);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_FALSE(v->fired()) << v->finding->message;
+  v = Feed(noon + 1, 2.0);  // far above any cloudy noon
+  ASSERT_TRUE(v && v->fired());
+}
+
 TEST_F(ConsumptionDetectorTest, RejectsBadInputAndOldTimes) {
   FeedUsual(0, 10);
   EXPECT_FALSE(Feed(5, 0.1).has_value());  // older than the newest

@@ -151,7 +151,7 @@ const std::vector<Setting>& Settings() {
     c("critical_z", &ConsumptionRules::critical_z, 0, true);
     c("min_ratio", &ConsumptionRules::min_ratio, 1, false);
     c("peak_ratio", &ConsumptionRules::peak_ratio, 1, false);
-    c("min_excess_kwh", &ConsumptionRules::min_excess_kwh, 0, false);
+    c("min_excess_of_mean", &ConsumptionRules::min_excess_of_mean, 0, false);
     c("floor_kwh", &ConsumptionRules::floor_kwh, 0, true);
     c("floor_of_mean", &ConsumptionRules::floor_of_mean, 0, false);
     c("min_spread", &ConsumptionRules::min_spread, 0, true);

@@ -61,14 +61,15 @@ struct ConsumptionRules {
   bool enabled = true;
   double warning_z = 3, critical_z = 5;  // z-score of log energy
   // A finding also needs the energy at least min_ratio × the expected value
-  // and min_excess_kwh (per quarter hour) above it.
-  double min_ratio = 4, min_excess_kwh = 0.3;
-  // ... and at least peak_ratio × the highest value of its hour of the week
-  // in recent weeks (a decaying maximum).
-  double peak_ratio = 1.5;
+  // and min_excess_of_mean × the meter's mean quarter hour above it (a gate
+  // scaled to the meter, so small households' night spikes count too).
+  double min_ratio = 4.5, min_excess_of_mean = 2;
+  // ... and at least peak_ratio × the highest value of its hour of the day
+  // (any day of the week) in the last two to four weeks.
+  double peak_ratio = 2;
   // Added before the log, per quarter hour, so near-zero nights stay calm:
   // floor_kwh, or floor_of_mean × the meter's mean quarter hour if more.
-  double floor_kwh = 0.02, floor_of_mean = 0.5;
+  double floor_kwh = 0.02, floor_of_mean = 0.25;
   double min_spread = 0.2;    // floor of the spread (log units, ~relative)
   double window_hours = 24;   // the rolling window before the baseline is ready
   double baseline_weeks = 2;  // weeks of history before the time-of-week baseline judges
