@@ -87,18 +87,32 @@ Result<std::vector<size_t>> AlertManager::Report(std::span<const Finding> findin
     if (o.escalated) Notify(o.alert, "alert.escalated");
     if (o.created || o.escalated) FollowMeterStatus(o.alert);
   }
-  for (const auto& [id, since] : due) {
-    const std::string note = fmt::format("condition clear since {}", FormatRfc3339(since));
-    Result<Alert> resolved = AfterResolve(store_.Resolve(id, kAutoResolver, note, now));
-    if (resolved) {
-      std::lock_guard lock(mu_);
-      ++stats_.auto_resolved;
-    } else if (resolved.status().code() != StatusCode::kConflict) {
-      obs::LogWarn("auto-resolve failed",
-                   {{"alert_id", id}, {"error", resolved.status().message()}});
-    }
-  }
+  if (!due.empty()) AutoResolve(due, now);
   return released;
+}
+
+void AlertManager::AutoResolve(std::span<const std::pair<int64_t, int64_t>> due, int64_t now) {
+  std::vector<int64_t> ids;
+  std::vector<std::string> notes;
+  for (const auto& [id, since] : due) {
+    ids.push_back(id);
+    notes.push_back(fmt::format("condition clear since {}", FormatRfc3339(since)));
+  }
+  // One transaction for all: a resolve each would cost a disk sync each.
+  Result<std::vector<Alert>> resolved = store_.ResolveMany(ids, kAutoResolver, notes, now);
+  if (!resolved) {
+    obs::LogWarn("auto-resolve failed", {{"alerts", static_cast<int64_t>(ids.size())},
+                                         {"error", resolved.status().message()}});
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    stats_.auto_resolved += resolved->size();
+  }
+  for (const Alert& alert : *resolved) {
+    Notify(alert, "alert.resolved");
+    FollowMeterStatus(alert);
+  }
 }
 
 std::optional<int64_t> AlertManager::ClearPassed(const Clear& clear, bool* open,

@@ -198,6 +198,36 @@ Result<Alert> AlertStore::Resolve(int64_t id, std::string_view who, std::string_
   return next;
 }
 
+Result<std::vector<Alert>> AlertStore::ResolveMany(std::span<const int64_t> ids,
+                                                   std::string_view who,
+                                                   std::span<const std::string> notes,
+                                                   int64_t now_ms) {
+  if (who.empty()) return Status::InvalidArgument("resolving an alert needs who");
+  if (notes.size() != ids.size()) return Status::InvalidArgument("one note per alert");
+  std::lock_guard lock(mu_);
+  std::vector<Alert> resolved;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto it = open_.find(ids[i]);
+    if (it == open_.end()) continue;  // resolved meanwhile
+    Alert next = it->second;
+    next.state = AlertState::kResolved;
+    next.resolved_by = who;
+    next.resolve_note = notes[i];
+    next.resolved_at_ms = next.updated_at_ms = now_ms;
+    resolved.push_back(std::move(next));
+  }
+  if (resolved.empty()) return resolved;
+  METRIFY_RETURN_IF_ERROR(InTransaction(*db_, [&] {
+    for (const Alert& alert : resolved) METRIFY_RETURN_IF_ERROR(Update(alert));
+    return Status::Ok();
+  }));
+  for (const Alert& alert : resolved) {
+    by_key_.erase(rows::KeyOf(alert.source_kind, alert.source_id, alert.rule));
+    open_.erase(alert.id);
+  }
+  return resolved;
+}
+
 // Only open alerts can change, and they are all in memory: anything else is
 // either unknown (NotFound) or resolved (Conflict).
 Result<Alert*> AlertStore::OpenForTransition(int64_t id, std::string_view action,

@@ -92,6 +92,13 @@ class AlertStore {
   Result<Alert> Resolve(int64_t id, std::string_view who, std::string_view note, int64_t now_ms);
 
   // The alert with `id` in any state; nullopt when there is none.
+  // Resolves the open alerts among `ids` in ONE transaction (`notes[i]`
+  // for ids[i]); ids not open (resolved meanwhile, unknown) are passed
+  // over. Returns the alerts resolved. Errors: InvalidArgument (empty who,
+  // notes not one per id); the database's, nothing changed.
+  Result<std::vector<Alert>> ResolveMany(std::span<const int64_t> ids, std::string_view who,
+                                         std::span<const std::string> notes, int64_t now_ms);
+
   Result<std::optional<Alert>> Get(int64_t id);
 
   // The alerts matching `q`, newest last_seen first, then id descending;

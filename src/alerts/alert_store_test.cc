@@ -353,6 +353,26 @@ TEST_F(AlertStoreTest, CountGroupsTheAlertsThatOverlapTheWindow) {
   }
 }
 
+TEST_F(AlertStoreTest, ResolveManyResolvesTheOpenOnesInOneCallAndPassesOverTheRest) {
+  const int64_t a = RaiseOne(Seen("SM1", "voltage_high", 1000)).alert.id;
+  const int64_t b = RaiseOne(Seen("SM2", "voltage_high", 1000)).alert.id;
+  const int64_t c = RaiseOne(Seen("SM3", "voltage_high", 1000)).alert.id;
+  ASSERT_TRUE(store_->Resolve(c, "op", "by hand", kNow).has_value());
+  const std::vector<int64_t> ids = {a, b, c, 999};
+  const std::vector<std::string> notes = {"clear a", "clear b", "clear c", "none"};
+  auto resolved = store_->ResolveMany(ids, "metrify", notes, kNow + 7);
+  ASSERT_TRUE(resolved.has_value()) << resolved.error().ToString();
+  ASSERT_EQ(resolved->size(), 2u);
+  EXPECT_EQ(Stored(a).state, AlertState::kResolved);
+  EXPECT_EQ(Stored(a).resolve_note, "clear a");
+  EXPECT_EQ(Stored(b).resolve_note, "clear b");
+  EXPECT_EQ(Stored(b).resolved_at_ms, kNow + 7);
+  EXPECT_EQ(Stored(c).resolve_note, "by hand");
+  EXPECT_FALSE(store_->OpenAlertId(SourceKind::kMeter, "SM1", "voltage_high").has_value());
+  EXPECT_TRUE(RaiseOne(Seen("SM1", "voltage_high", 2000)).created);
+  EXPECT_FALSE(store_->ResolveMany(ids, "", notes, kNow).has_value());
+}
+
 TEST_F(AlertStoreTest, DeadLettersRoundTripNewestFirstWithoutCredentials) {
   DeadLetter d{.alert_id = 7,
                .event = "alert.opened",

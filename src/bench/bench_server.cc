@@ -150,7 +150,14 @@ Result<double> WaitForValidation(const std::string& url,
   for (;;) {
     METRIFY_ASSIGN_OR_RETURN(std::optional<double> pending,
                              ScrapeMetric(url, "metrify_vee_pending_meters"));
-    if (!pending || *pending == 0) break;
+    // VEE first: its windows feed detection.
+    if (pending && *pending > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    METRIFY_ASSIGN_OR_RETURN(std::optional<double> queued,
+                             ScrapeMetric(url, "metrify_detect_queued_samples"));
+    if (!queued || *queued == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -28,16 +28,17 @@ uint64_t CountSegments(const std::string& engine_dir) {
 
 // A value of an unlabelled series in the server's /metrics, or nullopt.
 struct ServerRun {
-  double seconds = 0, validated_seconds = 0, peak_rss_mb = 0, overlay_rows = 0;
+  double seconds = 0, validated_seconds = 0, peak_rss_mb = 0, overlay_rows = 0, findings = 0;
   uint64_t retries = 0, data_bytes = 0, engine_bytes = 0, segments = 0;
 };
 
 // One server in `dir`: registers the meters, sends the bodies, waits for
 // validation, stops the server and measures its data directory.
 Result<ServerRun> RunServer(const IngestBenchOptions& o, const std::string& dir, bool vee,
-                            const std::vector<std::string>& bodies, size_t readings) {
+                            bool alerts, const std::vector<std::string>& bodies, size_t readings) {
   BenchServer server(dir, {{"METRIFY_STORAGE_HEAD_MEMORY_BYTES", o.head_memory},
-                           {"METRIFY_VEE_ENABLED", vee ? "true" : "false"}});
+                           {"METRIFY_VEE_ENABLED", vee ? "true" : "false"},
+                           {"METRIFY_ALERTS_ENABLED", alerts ? "true" : "false"}});
   std::filesystem::create_directories(dir);
   METRIFY_RETURN_IF_ERROR(server.Start());
   METRIFY_RETURN_IF_ERROR(RegisterMeters(server.url(), 0, o.meters));
@@ -55,6 +56,9 @@ Result<ServerRun> RunServer(const IngestBenchOptions& o, const std::string& dir,
   METRIFY_ASSIGN_OR_RETURN(std::optional<double> overlay,
                            ScrapeMetric(server.url(), "metrify_vee_overlay_rows_total"));
   run.overlay_rows = overlay.value_or(0);
+  METRIFY_ASSIGN_OR_RETURN(std::optional<double> findings,
+                           ScrapeMetric(server.url(), "metrify_alert_findings_total"));
+  run.findings = findings.value_or(0);
   run.retries = sent.retries;
   run.peak_rss_mb = server.PeakRssMb();
   METRIFY_RETURN_IF_ERROR(server.Stop());
@@ -79,12 +83,20 @@ Result<IngestBenchResult> RunIngestBench(const IngestBenchOptions& o) {
   result.readings = readings;
   const double n = static_cast<double>(readings);
   if (o.vee_baseline) {
-    METRIFY_ASSIGN_OR_RETURN(ServerRun plain,
-                             RunServer(o, o.dir + "/server-no-vee", false, bodies, readings));
+    METRIFY_ASSIGN_OR_RETURN(
+        ServerRun plain, RunServer(o, o.dir + "/server-no-vee", false, o.alerts, bodies, readings));
     result.no_vee_readings_per_s = n / plain.seconds;
     result.no_vee_bytes_per_reading = static_cast<double>(plain.data_bytes) / n;
   }
-  METRIFY_ASSIGN_OR_RETURN(ServerRun run, RunServer(o, o.dir + "/server", o.vee, bodies, readings));
+  if (o.detect_baseline) {
+    METRIFY_ASSIGN_OR_RETURN(
+        ServerRun plain, RunServer(o, o.dir + "/server-no-detect", o.vee, false, bodies, readings));
+    result.no_detect_readings_per_s = n / plain.seconds;
+    result.no_detect_done_per_s = n / plain.validated_seconds;
+  }
+  METRIFY_ASSIGN_OR_RETURN(ServerRun run,
+                           RunServer(o, o.dir + "/server", o.vee, o.alerts, bodies, readings));
+  result.findings = run.findings;
   result.seconds = run.seconds;
   result.readings_per_s = n / run.seconds;
   result.validated_seconds = run.validated_seconds;

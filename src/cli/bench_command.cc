@@ -56,6 +56,9 @@ void RunIngest(const bench::IngestBenchOptions& options, bool json, bool keep) {
          {"overlay_rows", r->overlay_rows},
          {"no_vee_readings_per_s", r->no_vee_readings_per_s},
          {"no_vee_bytes_per_reading", r->no_vee_bytes_per_reading},
+         {"no_detect_readings_per_s", r->no_detect_readings_per_s},
+         {"no_detect_done_per_s", r->no_detect_done_per_s},
+         {"findings", r->findings},
          {"bytes_per_reading", r->bytes_per_reading},
          {"engine_bytes_per_reading", r->engine_bytes_per_reading},
          {"segments", static_cast<double>(r->segments)},
@@ -125,6 +128,12 @@ void AddBenchCommand(CLI::App& app) {
   in->add_flag(
       "--vee-baseline", [ingest](int64_t) { ingest->vee_baseline = true; },
       "Also run the server with validation off first: what VEE costs, in the same run");
+  in->add_flag(
+      "--no-alerts", [ingest](int64_t) { ingest->alerts = false; },
+      "Run the server with detection and alerts off");
+  in->add_flag(
+      "--detect-baseline", [ingest](int64_t) { ingest->detect_baseline = true; },
+      "Also run the server with detection off first: what detection costs, in the same run");
   in->add_option("--dir", ingest->dir, "Work directory (default: a new one under /tmp)");
   in->add_flag("--keep", *keep, "Keep the work directory");
   in->add_flag("--json", *json, "Print the figures as one JSON object");

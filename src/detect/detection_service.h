@@ -115,6 +115,9 @@ class DetectionService {
   };
 
   void Run();
+  // Moves OnWindow's output to *out: findings mark their rule watched;
+  // clears of rules not watched are dropped.
+  void TakeWindows(Output& windows, Output* out);
   void Judge(const Batch& batch, Output* out);
   void JudgeReading(const engine::wal::WalSample& s, Output* out);
   // Turns verdicts of source (kind, key) into findings and the clears
