@@ -33,6 +33,7 @@ Api::Api(registry::Registry& registry, HealthChecker& health, obs::MetricsRegist
   AddFleetRoutes(router_, series_);
   AddEditRoutes(router_, series_);
   AddQualityRoutes(router_, series_);
+  AddAlertRoutes(router_, series_);
   AddAdminRoutes(router_, registry_, series_.engine);
 }
 

@@ -7,6 +7,9 @@
 
 namespace metrify::cli {
 
+// `metrify alerts` (alerts_command.cc).
+void AddAlertsCommand(CLI::App& app);
+
 int RunCli(int argc, char** argv) {
   CLI::App app{"Metrify: a smart-metering data platform.\n"};
   app.footer(
@@ -21,6 +24,7 @@ int RunCli(int argc, char** argv) {
   AddIngestCommand(app);
   AddQueryCommand(app);
   AddQualityCommand(app);
+  AddAlertsCommand(app);
   AddConfigCommand(app);
   AddBackupCommands(app);
   AddSimulateCommand(app);

@@ -32,6 +32,8 @@
 #include <variant>
 #include <vector>
 
+#include "alerts/alert_manager.h"
+#include "alerts/alert_store.h"
 #include "api/api.h"
 #include "api/assets.h"
 #include "api/entity_routes.h"
@@ -55,7 +57,7 @@ using ::testing::HasSubstr;
 constexpr std::string_view kMethods[] = {"get",   "put",     "post", "delete",
                                          "patch", "options", "trace"};
 const std::set<std::string> kTags = {"system",   "meters",    "grid-operators", "weather-stations",
-                                     "readings", "analytics", "quality"};
+                                     "readings", "analytics", "quality",        "alerts"};
 
 // ---- reading the document ---------------------------------------------------
 
@@ -351,6 +353,7 @@ TEST(OpenapiContract, EveryOperationHasAnIdASummaryAndOneKnownTag) {
                            : o.path.starts_with("/api/v1/readings")         ? "readings"
                            : o.path.starts_with("/api/v1/analytics")        ? "analytics"
                            : o.path.starts_with("/api/v1/quality")          ? "quality"
+                           : o.path.starts_with("/api/v1/alerts")           ? "alerts"
                                                                             : "system";
     EXPECT_EQ(Text(tags[0]), expected) << name;
     // Each {placeholder} is a required path parameter.
@@ -395,6 +398,13 @@ class ApiFixture : public ::testing::Test {
     ASSERT_TRUE(edits.has_value()) << edits.error().ToString();
     edits_ = std::move(edits).value();
     series_->edits = edits_.get();
+    auto alert_store = alerts::AlertStore::Open(store_->path());
+    ASSERT_TRUE(alert_store.has_value()) << alert_store.error().ToString();
+    alert_store_ = std::move(alert_store).value();
+    alert_manager_ = std::make_unique<alerts::AlertManager>(*alert_store_, registry_.get(), nullptr,
+                                                            alerts::AlertManagerOptions{});
+    series_->alert_store = alert_store_.get();
+    series_->alert_manager = alert_manager_.get();
     api_ = std::make_unique<api::Api>(*registry_, *health_, metrics_, *series_);
   }
 
@@ -420,6 +430,8 @@ class ApiFixture : public ::testing::Test {
   std::unique_ptr<ingest::EntityKeys> keys_;
   std::unique_ptr<ingest::IngestService> ingest_;
   std::unique_ptr<vee::EditLog> edits_;
+  std::unique_ptr<alerts::AlertStore> alert_store_;
+  std::unique_ptr<alerts::AlertManager> alert_manager_;
   std::unique_ptr<api::SeriesBackend> series_;
   obs::MetricsRegistry metrics_;
   std::unique_ptr<api::Api> api_;
@@ -810,6 +822,103 @@ TEST_F(OpenapiExamples, DocumentedErrorsAreWhatTheServerSays) {
             (std::pair<std::string, std::string>{"Allow", StringAt(*allow, "example")}));
   // An unknown path: the NotFound component.
   EXPECT_EQ(Call("GET", "/api/v1/nothing").status, 404);
+}
+
+// The alert operations against a store with alerts raised directly (the
+// detectors are not part of this fixture): answers conform to the
+// document, the documented error examples are what the server says.
+TEST_F(OpenapiExamples, AlertEndpointsMatchTheDocument) {
+  ASSERT_EQ(Doc().error, "");
+  constexpr int64_t kMar29 = 1774742400000;  // 2026-03-29T00:00:00Z
+  alerts::Finding voltage{.type = "meter_rule",
+                          .rule = "voltage_high",
+                          .severity = alerts::Severity::kWarning,
+                          .source_kind = alerts::SourceKind::kMeter,
+                          .source_id = "SM000123",
+                          .message = "voltage 258 V above 250 V",
+                          .at_ms = kMar29,
+                          .value = 258};
+  alerts::Finding again = voltage;
+  again.at_ms = kMar29 + 900'000;
+  alerts::Finding grid{.type = "grid",
+                       .rule = "frequency_out",
+                       .severity = alerts::Severity::kCritical,
+                       .source_kind = alerts::SourceKind::kGridOperator,
+                       .source_id = "TENNET",
+                       .message = "frequency 50.3 Hz above 50.2 Hz",
+                       .at_ms = kMar29,
+                       .value = 50.3};
+  const alerts::Finding findings[] = {voltage, again, grid};
+  auto raised = alert_store_->Raise(findings, kMar29 + 1000);
+  ASSERT_TRUE(raised.has_value()) << raised.error().ToString();
+  ASSERT_EQ(raised->size(), 2u);
+  ASSERT_EQ(raised->front().alert.id, 1) << "the examples name alert 1";
+
+  http::HttpResponse list = Exchange("listAlerts", "/api/v1/alerts");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_THAT(list.body, HasSubstr(R"("total_count":2)"));
+  // Each documented filter, with its example value.
+  for (const auto& [name, p] : Parameters(*FindOperation("listAlerts"))) {
+    auto example = Member(p, "example");
+    if (!example || name.starts_with("page")) continue;
+    std::string value = example->is_string() ? Text(*example) : simdjson::minify(*example);
+    http::HttpResponse r = Exchange("listAlerts", "/api/v1/alerts?" + name + "=" + value);
+    EXPECT_EQ(r.status, 200) << name << "=" << value << ": " << r.body;
+  }
+  ExpectBodyIs(Exchange("listAlerts", "/api/v1/alerts?state=closed&source=pump:7&page_size=0"),
+               ComponentExample("AlertQueryInvalid", "parameters"));
+
+  EXPECT_EQ(Exchange("getAlert", "/api/v1/alerts/1").status, 200);
+  ExpectBodyIs(Exchange("getAlert", "/api/v1/alerts/999"),
+               ComponentExample("AlertNotFound", "not_found"));
+  EXPECT_EQ(Exchange("getAlert", "/api/v1/alerts/abc").status, 404);
+
+  http::HttpResponse ack = Exchange("acknowledgeAlert", "/api/v1/alerts/1/acknowledge",
+                                    RequestExample("acknowledgeAlert"));
+  ASSERT_EQ(ack.status, 200) << ack.body;
+  EXPECT_THAT(ack.body, HasSubstr(R"("state":"ACKNOWLEDGED")"));
+  ExpectBodyIs(Exchange("acknowledgeAlert", "/api/v1/alerts/1/acknowledge", "{}"),
+               ComponentExample("AlertStepInvalid", "by_required"));
+  EXPECT_EQ(Exchange("acknowledgeAlert", "/api/v1/alerts/1/acknowledge", "{bad").status, 400);
+  EXPECT_EQ(
+      Exchange("resolveAlert", "/api/v1/alerts/999/resolve", RequestExample("resolveAlert")).status,
+      404);
+  http::HttpResponse resolved =
+      Exchange("resolveAlert", "/api/v1/alerts/1/resolve", RequestExample("resolveAlert"));
+  ASSERT_EQ(resolved.status, 200) << resolved.body;
+  EXPECT_THAT(resolved.body, HasSubstr(R"("state":"RESOLVED")"));
+  ExpectBodyIs(Exchange("acknowledgeAlert", "/api/v1/alerts/1/acknowledge",
+                        RequestExample("acknowledgeAlert")),
+               ComponentExample("AlertStateConflict", "conflict"));
+  EXPECT_EQ(
+      Exchange("resolveAlert", "/api/v1/alerts/1/resolve", RequestExample("resolveAlert")).status,
+      409);
+
+  for (const char* group_by : {"type", "severity", "source"}) {
+    http::HttpResponse r = Exchange(
+        "getAnomalies", std::string("/api/v1/analytics/anomalies?start=2026-03-23T00:00:00Z"
+                                    "&end=2026-03-30T00:00:00Z&group_by=") +
+                            group_by);
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_THAT(r.body, HasSubstr(R"("alerts":1)")) << group_by;
+  }
+  EXPECT_EQ(Exchange("getAnomalies", "/api/v1/analytics/anomalies").status, 200);
+  EXPECT_EQ(Exchange("getAnomalies", "/api/v1/analytics/anomalies?group_by=rule").status, 422);
+
+  // Alerts not enabled: every alert route says so.
+  series_->alert_store = nullptr;
+  ExpectBodyIs(Exchange("listAlerts", "/api/v1/alerts"),
+               ComponentExample("AlertsUnavailable", "not_enabled"));
+  EXPECT_EQ(Exchange("getAlert", "/api/v1/alerts/1").status, 503);
+  EXPECT_EQ(Exchange("acknowledgeAlert", "/api/v1/alerts/1/acknowledge",
+                     RequestExample("acknowledgeAlert"))
+                .status,
+            503);
+  EXPECT_EQ(
+      Exchange("resolveAlert", "/api/v1/alerts/1/resolve", RequestExample("resolveAlert")).status,
+      503);
+  EXPECT_EQ(Exchange("getAnomalies", "/api/v1/analytics/anomalies").status, 503);
+  series_->alert_store = alert_store_.get();
 }
 
 TEST_F(OpenapiExamples, SystemEndpointsMatchTheDocument) {
