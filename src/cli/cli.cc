@@ -7,9 +7,6 @@
 
 namespace metrify::cli {
 
-// `metrify alerts` (alerts_command.cc).
-void AddAlertsCommand(CLI::App& app);
-
 int RunCli(int argc, char** argv) {
   CLI::App app{"Metrify: a smart-metering data platform.\n"};
   app.footer(

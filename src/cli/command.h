@@ -22,6 +22,7 @@ void AddEntityCommands(CLI::App& app);
 void AddIngestCommand(CLI::App& app);
 void AddQueryCommand(CLI::App& app);
 void AddQualityCommand(CLI::App& app);
+void AddAlertsCommand(CLI::App& app);
 void AddBenchCommand(CLI::App& app);
 void AddBackupCommands(CLI::App& app);  // backup and restore
 void AddSimulateCommand(CLI::App& app);
