@@ -56,8 +56,8 @@ struct Options {
   uint64_t seed = 1;
   int warmup_days = 14;
   int utc_offset_s = 3600;  // the fleet's Europe/Berlin in winter
-  std::optional<double> warning_z, min_ratio, peak_ratio, min_excess_of_mean, floor_of_mean,
-      min_spread;
+  std::optional<double> warning_z, min_ratio, peak_ratio, neighbour_ratio, min_excess_of_mean,
+      floor_of_mean, min_spread;
   int cases = 0;  // false alarms and missed spikes to show
 };
 
@@ -168,8 +168,11 @@ Score Run(const std::vector<std::vector<double>>& energy, const std::vector<std:
       ++score.judged;
       if (!v->finding) continue;
       ++score.findings;
-      fired[i] = v->finding->severity == alerts::Severity::kCritical ? 2 : 1;
-      if (o.cases > 0) messages[i] = v->finding->message;
+      // The verdict is the previous interval's (one interval late): its end.
+      const int64_t at = (v->finding->at_ms - start_ms) / kQuarterMs - 1;
+      if (at < 0 || at >= int64_t(fired.size())) continue;
+      fired[at] = v->finding->severity == alerts::Severity::kCritical ? 2 : 1;
+      if (o.cases > 0) messages[at] = v->finding->message;
     }
     std::vector<int> per_day(days, 0);
     for (size_t i = 0; i < fired.size(); ++i) per_day[i / kQuartersPerDay] += fired[i] ? 1 : 0;
@@ -230,6 +233,7 @@ Options ParseOptions(int argc, char** argv) {
   app.add_option("--warning-z", o.warning_z, "Override consumption.warning_z");
   app.add_option("--min-ratio", o.min_ratio, "Override consumption.min_ratio");
   app.add_option("--peak-ratio", o.peak_ratio, "Override consumption.peak_ratio");
+  app.add_option("--neighbour-ratio", o.neighbour_ratio, "Override consumption.neighbour_ratio");
   app.add_option("--min-excess-of-mean", o.min_excess_of_mean,
                  "Override consumption.min_excess_of_mean");
   app.add_option("--floor-of-mean", o.floor_of_mean, "Override consumption.floor_of_mean");
@@ -252,6 +256,7 @@ int Main(int argc, char** argv) {
   if (o.warning_z) rules.warning_z = *o.warning_z;
   if (o.min_ratio) rules.min_ratio = *o.min_ratio;
   if (o.peak_ratio) rules.peak_ratio = *o.peak_ratio;
+  if (o.neighbour_ratio) rules.neighbour_ratio = *o.neighbour_ratio;
   if (o.min_excess_of_mean) rules.min_excess_of_mean = *o.min_excess_of_mean;
   if (o.floor_of_mean) rules.floor_of_mean = *o.floor_of_mean;
   if (o.min_spread) rules.min_spread = *o.min_spread;
@@ -275,9 +280,9 @@ int Main(int argc, char** argv) {
              o.meters, o.days, o.start, o.faults, o.seed, o.warmup_days, o.utc_offset_s);
   fmt::print(
       "rules: warning_z {} critical_z {} min_ratio {} min_excess_of_mean {} floor_kwh {} "
-      "floor_of_mean {} min_spread {} peak_ratio {}\n",
+      "floor_of_mean {} min_spread {} peak_ratio {} neighbour_ratio {}\n",
       rules.warning_z, rules.critical_z, rules.min_ratio, rules.min_excess_of_mean, rules.floor_kwh,
-      rules.floor_of_mean, rules.min_spread, rules.peak_ratio);
+      rules.floor_of_mean, rules.min_spread, rules.peak_ratio, rules.neighbour_ratio);
   fmt::print("state: {} bytes per meter ({:.1f} MB per 100,000 meters)\n",
              sizeof(ConsumptionDetector), sizeof(ConsumptionDetector) * 1e5 / 1e6);
   fmt::print("simulation {:.1f} s; detection {:.2f} s ({:.1f} M intervals/s)\n", sim_s, det_s,

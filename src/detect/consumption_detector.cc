@@ -20,6 +20,16 @@ constexpr double kMadToSd = 1.2533;  // mean |residual| to a Gaussian standard d
 constexpr int kMinBinSamples = 3;
 constexpr int64_t kHighPeriodMs = 2 * kWeekMs;  // the high covers the last one to two of these
 constexpr int16_t kNoHigh = INT16_MIN;
+// The meter's level: the larger of its mean quarter hour and kNightFactor ×
+// its mean quarter hour of the local night hours [kNightFrom, kNightTo)
+// (no sun, so PV does not shrink it; a household's night is about half its
+// mean).
+constexpr double kNightFactor = 2;
+constexpr int kNightFrom = 0, kNightTo = 5;
+// An hour whose expected value is below kLowShare × the night's (a PV
+// household's sunny hours: no other hour draws less than the night) also needs kLowExcess × the
+// level above the larger neighbour: a cloudy import there is at most the household's load.
+constexpr double kLowShare = 0.5, kLowExcess = 5;
 
 int16_t PackLevel(double y) {
   return static_cast<int16_t>(std::clamp(std::lround(y * kLevelScale), -32767L, 32767L));
@@ -31,6 +41,10 @@ uint16_t PackSpread(double s) {
 double UnpackSpread(uint16_t q) { return q / kSpreadScale; }
 
 }  // namespace
+
+double ConsumptionDetector::Level() const {
+  return std::max<double>(mean_kwh_, kNightFactor * night_kwh_);
+}
 
 double ConsumptionDetector::Floor(const ConsumptionRules& rules) const {
   return std::max<double>(rules.floor_kwh, rules.floor_of_mean * mean_kwh_);
@@ -76,6 +90,20 @@ void ConsumptionDetector::Learn(int bin, double y, double quarter_kwh, int inter
   } else {
     const double b = std::min(1.0, interval_s / (7 * 24 * 3600.0));
     mean_kwh_ = static_cast<float>(mean_kwh_ + b * (quarter_kwh - mean_kwh_));
+  }
+  const int hour = bin % kHours;
+  if (hour >= kNightFrom && hour < kNightTo) {
+    if (night_kwh_ < 0) {
+      night_kwh_ = static_cast<float>(quarter_kwh);
+    } else {
+      const double b =
+          std::min(1.0, interval_s * 24.0 / (kNightTo - kNightFrom) / (7 * 24 * 3600.0));
+      // Clipped, so a spike moves it little.
+      const double x = std::min<double>(quarter_kwh, 3 * night_kwh_ + 0.01);
+      night_kwh_ = static_cast<float>(night_kwh_ + b * (x - night_kwh_));
+    }
+  }
+  if (first_ms_ != INT64_MIN) {
     const double d = y - roll_mean_;
     roll_mean_ = static_cast<float>(roll_mean_ + a * d);
     roll_var_ = static_cast<float>((1 - a) * (roll_var_ + a * d * d));
@@ -126,28 +154,52 @@ std::optional<Verdict> ConsumptionDetector::Observe(int64_t end_ms, double energ
   if (!rules.enabled || interval_s <= 0 || !std::isfinite(energy_kwh) || energy_kwh < 0) {
     return std::nullopt;
   }
-  if (last_ms_ != INT64_MIN && end_ms <= last_ms_) return std::nullopt;
+  if (held_.end_ms != INT64_MIN && end_ms <= held_.end_ms) return std::nullopt;
   const double quarter_kwh = energy_kwh * 900.0 / interval_s;
+  std::optional<Verdict> verdict;
+  float left = -1;
+  if (held_.end_ms != INT64_MIN) {
+    // The held interval's right neighbour, unless a gap (or a change of
+    // interval length) lies between them.
+    const bool adjacent =
+        interval_s == held_.interval_s && end_ms - held_.end_ms == int64_t{interval_s} * 1000;
+    verdict = Judge(adjacent ? quarter_kwh : -1, rules, meter_id);
+    if (adjacent) left = held_.quarter_kwh;
+  }
+  held_ = Held{end_ms, static_cast<float>(quarter_kwh), left, interval_s,
+               static_cast<int16_t>(HourOfWeek(end_ms, interval_s, utc_offset_s))};
+  return verdict;
+}
+
+std::optional<Verdict> ConsumptionDetector::Judge(double right_kwh, const ConsumptionRules& rules,
+                                                  std::string_view meter_id) {
+  const int64_t end_ms = held_.end_ms;
+  const int interval_s = held_.interval_s;
+  const int bin = held_.bin;
+  const double quarter_kwh = held_.quarter_kwh;
   const double floor = Floor(rules);
   const double y = std::log(quarter_kwh + floor);
-  const int bin = HourOfWeek(end_ms, interval_s, utc_offset_s);
   const std::optional<Judged> ref = Reference(bin, end_ms, rules);
   const double spread = ref ? std::max(ref->spread, rules.min_spread) : 0;
   const double z = ref ? (y - ref->expected_y) / spread : 0;
   const double expected_kwh = ref ? std::max(0.0, std::exp(ref->expected_y) - floor) : 0;
-  const bool fired = ref && z > rules.warning_z &&
-                     y - ref->expected_y >= std::log(rules.min_ratio) &&
-                     y - ref->peak_y >= std::log(rules.peak_ratio) &&
-                     quarter_kwh - expected_kwh >= rules.min_excess_of_mean * mean_kwh_;
+  const double neighbour = std::max<double>(held_.left_kwh, right_kwh);  // < 0: none
+  const bool fired =
+      ref && z > rules.warning_z && y - ref->expected_y >= std::log(rules.min_ratio) &&
+      y - ref->peak_y >= std::log(rules.peak_ratio) &&
+      (neighbour < 0 || y - std::log(neighbour + floor) >= std::log(rules.neighbour_ratio)) &&
+      quarter_kwh - expected_kwh >= rules.min_excess_of_mean * Level() &&
+      (night_kwh_ < 0 || expected_kwh >= kLowShare * night_kwh_ ||
+       quarter_kwh - std::max<double>(neighbour, 0) >= kLowExcess * Level());
   Learn(bin, y, quarter_kwh, interval_s, rules);
   // A spike found does not raise the high it is judged against.
   if (!fired) LearnHigh(bin, y, end_ms);
   if (first_ms_ == INT64_MIN) first_ms_ = end_ms;
-  last_ms_ = end_ms;
   if (!ref) return std::nullopt;
 
   Verdict verdict{"consumption_high", std::nullopt};
   if (!fired) return verdict;
+  const double energy_kwh = quarter_kwh * interval_s / 900.0;
   alerts::Finding f;
   f.type = "consumption";
   f.rule = "consumption_high";

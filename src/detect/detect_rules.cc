@@ -151,6 +151,7 @@ const std::vector<Setting>& Settings() {
     c("critical_z", &ConsumptionRules::critical_z, 0, true);
     c("min_ratio", &ConsumptionRules::min_ratio, 1, false);
     c("peak_ratio", &ConsumptionRules::peak_ratio, 1, false);
+    c("neighbour_ratio", &ConsumptionRules::neighbour_ratio, 1, false);
     c("min_excess_of_mean", &ConsumptionRules::min_excess_of_mean, 0, false);
     c("floor_kwh", &ConsumptionRules::floor_kwh, 0, true);
     c("floor_of_mean", &ConsumptionRules::floor_of_mean, 0, false);

@@ -59,14 +59,17 @@ struct WeatherRules {
 // says how each setting is used).
 struct ConsumptionRules {
   bool enabled = true;
-  double warning_z = 3, critical_z = 5;  // z-score of log energy
+  double warning_z = 2, critical_z = 5;  // z-score of log energy
   // A finding also needs the energy at least min_ratio × the expected value
-  // and min_excess_of_mean × the meter's mean quarter hour above it (a gate
-  // scaled to the meter, so small households' night spikes count too).
-  double min_ratio = 4.5, min_excess_of_mean = 2;
+  // and min_excess_of_mean × the meter's level above it (a gate scaled to
+  // the meter, so small households' night spikes count too).
+  double min_ratio = 3.8, min_excess_of_mean = 2;
   // ... and at least peak_ratio × the highest value of its hour of the day
   // (any day of the week) in the last two to four weeks.
-  double peak_ratio = 2;
+  double peak_ratio = 1.5;
+  // ... and at least neighbour_ratio × the larger of its two neighbours (a
+  // spike is one interval; a cloudy PV import or a busy hour lasts longer).
+  double neighbour_ratio = 3;
   // Added before the log, per quarter hour, so near-zero nights stay calm:
   // floor_kwh, or floor_of_mean × the meter's mean quarter hour if more.
   double floor_kwh = 0.02, floor_of_mean = 0.25;

@@ -24,7 +24,8 @@ TEST(DetectRules, ShippedValuesAreTheIssueThresholds) {
   EXPECT_EQ(r->grid.stability_low.below, 0.7);
   EXPECT_EQ(r->weather.temperature_out.below, -30);
   EXPECT_EQ(r->weather.wind_high.above, 30);
-  EXPECT_EQ(r->consumption.warning_z, 3);
+  EXPECT_EQ(r->consumption.warning_z, 2);
+  EXPECT_EQ(r->consumption.neighbour_ratio, 3);
   EXPECT_EQ(r->consumption.critical_z, 5);
   EXPECT_EQ(r->no_data.meter_ms, 4 * 3'600'000);
   EXPECT_EQ(r->no_data.grid_operator_ms, 30 * 60'000);
@@ -82,6 +83,8 @@ const ErrorCase kErrorCases[] = {
     {"grid:\n  voltage_out: {below: 430}\n", "grid.voltage_out: below 430 must be under above 420"},
     {"consumption: {warning_z: 6}\n", "consumption: warning_z 6 is above critical_z 5"},
     {"consumption: {min_ratio: 0.5}\n", "consumption.min_ratio: must be a number >= 1, got \"0.5\""},
+    {"consumption: {neighbour_ratio: 0.9}\n",
+     "consumption.neighbour_ratio: must be a number >= 1, got \"0.9\""},
     {"consumption: {min_excess_of_mean: -1}\n",
      "consumption.min_excess_of_mean: must be a number >= 0, got \"-1\""},
     {"consumption: {min_excess_kwh: 0.3}\n", "consumption.min_excess_kwh: unknown key"},
