@@ -69,11 +69,7 @@ std::unique_ptr<Alerting> Alerting::StartOrFail(const config::AlertsConfig& conf
   detect::DetectionService::Options detection;
   detection.rules = std::move(rules);
   detection.sweep_every = std::chrono::seconds(config.sweep_seconds);
-  detection.meter_zone = [&meters](uint32_t key) -> std::optional<std::string> {
-    std::optional<vee::MeterInfo> meter = meters.Lookup(key);
-    if (!meter) return std::nullopt;
-    return meter->timezone;
-  };
+  detection.meter_info = [&meters](uint32_t key) { return meters.Lookup(key); };
   detection.open_alerts = alerting->store->OpenAlerts();
   alerting->detection =
       std::make_unique<detect::DetectionService>(keys, registry, *alerting->manager, detection);

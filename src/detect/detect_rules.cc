@@ -141,6 +141,8 @@ const std::vector<Setting>& Settings() {
     std::vector<Setting> s;
     s.push_back({"version", Kind::kCount, nullptr});  // read by ReadVersion
     for (const ThresholdEntry& e : ThresholdRules()) AddThreshold(e, s);
+    s.push_back({"meter.current_high.of_rated", Kind::kNumber,
+                 [](DetectRules& r) -> void* { return &r.meter.current_of_rated; }, 0, false});
     auto c = [&s](const char* name, double ConsumptionRules::*f, double min, bool exclusive) {
       s.push_back({fmt::format("consumption.{}", name), Kind::kNumber,
                    [f](DetectRules& r) -> void* { return &(r.consumption.*f); }, min, exclusive});

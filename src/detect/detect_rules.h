@@ -31,8 +31,12 @@ struct ThresholdRule {
 struct MeterRules {
   ThresholdRule voltage_high, voltage_low;  // voltage_v, V
   ThresholdRule current_high;               // current_a, A
-  ThresholdRule power_factor_low;           // power_factor
-  ThresholdRule frequency_out;              // frequency_hz, Hz
+  // For a meter that declares its rated current, current_high fires above
+  // this share of the rating when that is more than `above` (a 250 A
+  // industrial meter at 90 A is at work, not in trouble); 0: never.
+  double current_of_rated = 0.9;
+  ThresholdRule power_factor_low;  // power_factor
+  ThresholdRule frequency_out;     // frequency_hz, Hz
   // |power_factor - |P| / sqrt(P² + Q²)| from active and reactive power.
   ThresholdRule power_factor_inconsistent;
 };

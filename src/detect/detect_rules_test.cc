@@ -15,6 +15,7 @@ TEST(DetectRules, ShippedValuesAreTheIssueThresholds) {
   EXPECT_EQ(r->meter.voltage_high.above, 250);
   EXPECT_EQ(r->meter.voltage_low.below, 200);
   EXPECT_EQ(r->meter.current_high.above, 80);
+  EXPECT_EQ(r->meter.current_of_rated, 0.9);
   EXPECT_EQ(r->meter.power_factor_low.below, 0.7);
   EXPECT_EQ(r->meter.frequency_out.below, 49.5);
   EXPECT_EQ(r->meter.frequency_out.critical_above, 51);
@@ -40,6 +41,7 @@ TEST(DetectRules, ShippedValuesAreTheIssueThresholds) {
 TEST(DetectRules, OperatorFileChangesOnlyWhatItNames) {
   Result<DetectRules> r = LoadDetectRules(
       "meter:\n  voltage_high: {above: 253, severity: critical}\n"
+      "  current_high: {of_rated: 0}\n"
       "grid:\n  voltage_out: {below: null}\n"
       "consumption: {warning_z: 4}\nno_data: {meter_hours: 6}\n"
       "auto_resolve: {meter_fault: 24}\n",
@@ -49,6 +51,8 @@ TEST(DetectRules, OperatorFileChangesOnlyWhatItNames) {
   EXPECT_EQ(r->meter.voltage_high.severity, Severity::kCritical);
   EXPECT_TRUE(r->meter.voltage_high.enabled);
   EXPECT_EQ(r->meter.voltage_low.below, 200);  // untouched
+  EXPECT_EQ(r->meter.current_of_rated, 0);
+  EXPECT_EQ(r->meter.current_high.above, 80);
   EXPECT_FALSE(r->grid.voltage_out.below.has_value());
   EXPECT_EQ(r->grid.voltage_out.above, 420);
   EXPECT_EQ(r->consumption.warning_z, 4);

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 
+#include "common/time.h"
 #include "detect/threshold_checks.h"
 #include "model/grid_operator.h"
 #include "model/meter.h"
@@ -30,6 +31,12 @@ constexpr auto kCapacityTtl = std::chrono::minutes(5);
 // transaction each), and how many may wait before they go at once.
 constexpr auto kReportEvery = std::chrono::milliseconds(250);
 constexpr size_t kMaxPending = 50'000;
+// Samples waiting to be judged (about 120 B each) before ingest waits for
+// room: detection falling behind slows ingest rather than growing memory.
+constexpr size_t kMaxQueued = 2'000'000;
+// How far past the wall clock data may be stamped and still move the
+// silence front.
+constexpr int64_t kFrontSlackMs = 5 * 60'000;
 
 // Every rule a source can fire, each with its bit in the source's watched
 // set. Rules of different kinds may share a bit: the set is per source.
@@ -62,6 +69,7 @@ DetectionService::DetectionService(ingest::EntityKeys& keys, registry::Registry&
     if (key && *key && bit >= 0) Watched(kind, **key) |= 1u << bit;
   }
   options_.open_alerts.clear();
+  if (!options_.now) options_.now = [] { return NowMillis(); };
   next_sweep_ = Clock::now() + options_.sweep_every;
   worker_ = std::thread([this] { Run(); });
 }
@@ -72,6 +80,7 @@ DetectionService::~DetectionService() {
     stop_ = true;
   }
   work_.notify_all();
+  room_.notify_all();
   worker_.join();
 }
 
@@ -98,7 +107,8 @@ std::string DetectionService::IdOf(int kind, uint32_t key) const {
 void DetectionService::Observe(SeriesKind kind, std::span<const engine::wal::WalSample> samples) {
   if (samples.empty() || kind == SeriesKind::kVeeOverlay) return;
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    room_.wait(lock, [this] { return stop_ || queued_samples_ < kMaxQueued; });
     queue_.push_back(Batch{kind, {samples.begin(), samples.end()}});
     queued_samples_ += samples.size();
   }
@@ -200,6 +210,7 @@ void DetectionService::Run() {
     lock.lock();
     busy_ = false;
     queued_samples_ -= judged;
+    if (judged > 0) room_.notify_all();
     stats_.samples += judged;
     stats_.findings += findings;
     stats_.clears += clears;
@@ -225,8 +236,9 @@ void DetectionService::TakeWindows(Output& windows, Output* out) {
 void DetectionService::Judge(const Batch& batch, Output* out) {
   const int kind = KindOf(batch.kind);
   const SourceKind source = static_cast<SourceKind>(kind);
+  const int64_t front_limit = options_.now() + kFrontSlackMs;
   for (const engine::wal::WalSample& s : batch.samples) {
-    front_ms_ = std::max(front_ms_, s.timestamp_ms);
+    if (s.timestamp_ms <= front_limit) front_ms_ = std::max(front_ms_, s.timestamp_ms);
     silence_.Seen(source, s.entity_key, s.timestamp_ms);
     verdicts_.clear();
     std::string id;
@@ -248,15 +260,12 @@ void DetectionService::Judge(const Batch& batch, Output* out) {
 }
 
 void DetectionService::JudgeReading(const engine::wal::WalSample& s, Output* out) {
-  CheckReading(options_.rules.meter, s, "", &verdicts_);
+  MeterState& meter = Meter(s.entity_key, s.timestamp_ms);
+  CheckReading(options_.rules.meter, s, "", &verdicts_, meter.rated_current_a);
   if ((s.present >> kEnergy) & 1u) {
-    if (s.entity_key >= meters_.size()) meters_.resize(s.entity_key + 1);
-    std::unique_ptr<MeterState>& meter = meters_[s.entity_key];
-    if (!meter) meter = std::make_unique<MeterState>();
-    const int32_t offset = UtcOffset(s.entity_key, s.timestamp_ms);
     if (std::optional<Verdict> v =
-            meter->consumption.Observe(s.timestamp_ms, s.values[kEnergy], s.interval_s,
-                                       options_.rules.consumption, "", offset)) {
+            meter.consumption.Observe(s.timestamp_ms, s.values[kEnergy], s.interval_s,
+                                      options_.rules.consumption, "", meter.utc_offset_s)) {
       verdicts_.push_back(std::move(*v));
     }
   }
@@ -290,22 +299,26 @@ void DetectionService::Collect(int kind, uint32_t key, int64_t at_ms,
   }
 }
 
-int32_t DetectionService::UtcOffset(uint32_t key, int64_t t_ms) {
-  MeterState& meter = *meters_[key];
-  if (t_ms < meter.offset_until_ms) return meter.utc_offset_s;
-  // Looked up again every 6 hours of data: an hour off for a few hours of
-  // the two DST days is of no consequence to an hour-of-week baseline.
-  meter.offset_until_ms = t_ms + 6 * kHourMs;
+DetectionService::MeterState& DetectionService::Meter(uint32_t key, int64_t t_ms) {
+  if (key >= meters_.size()) meters_.resize(key + 1);
+  std::unique_ptr<MeterState>& slot = meters_[key];
+  if (!slot) slot = std::make_unique<MeterState>();
+  MeterState& meter = *slot;
+  if (t_ms < meter.info_until_ms) return meter;
+  // Asked again every 6 hours of data: an hour off for a few hours of the
+  // two DST days is of no consequence to an hour-of-week baseline.
+  meter.info_until_ms = t_ms + 6 * kHourMs;
+  std::optional<vee::MeterInfo> info =
+      options_.meter_info ? options_.meter_info(key) : std::nullopt;
   meter.utc_offset_s = 0;
-  if (!options_.meter_zone) return 0;
-  std::optional<std::string> zone = options_.meter_zone(key);
-  if (!zone) return 0;
-  Result<vee::LocalClock> clock = vee::LocalClock::For(*zone);
-  if (!clock) return 0;
+  meter.rated_current_a = info ? info->rated_current_a : std::nullopt;
+  if (!info) return meter;
+  Result<vee::LocalClock> clock = vee::LocalClock::For(info->timezone);
+  if (!clock) return meter;
   const vee::LocalTime local = clock->At(t_ms);
   const int64_t local_s = local.day * 86'400 + local.second;
   meter.utc_offset_s = static_cast<int32_t>(local_s - t_ms / 1000);
-  return meter.utc_offset_s;
+  return meter;
 }
 
 std::optional<double> DetectionService::CapacityOf(uint32_t key) {
@@ -327,7 +340,19 @@ void DetectionService::Sweep(Output* out) {
       front_ms_, options_.rules.no_data,
       [this](SourceKind kind, uint32_t key) { return IdOf(static_cast<int>(kind), key); },
       &verdicts);
-  // Silent meters of an operator with an open alert: counted on the operator.
+  // Silent meters of an operator in a disturbance: counted on the operator.
+  // A disturbance is an open frequency_out, voltage_out or no_data of the
+  // operator (a rule the worker saw fire and still watches for its clear).
+  // Not utilisation_high or stability_low: a busy evening grid keeps them
+  // open for hours, and a meter that dies then is the meter's fault. Not
+  // area_outage itself: nothing clears it, so it stays open, and counting
+  // it kept every later silent meter of the area on the operator for good.
+  static const uint32_t kDisturbance = (1u << RuleBit("frequency_out")) |
+                                       (1u << RuleBit("voltage_out")) | (1u << RuleBit("no_data"));
+  auto disturbed = [this](const std::string& op) {
+    Result<std::optional<uint32_t>> key = keys_.Find(SeriesKind::kGridStatus, op);
+    return key && *key && (Watched(kOperator, **key) & kDisturbance) != 0;
+  };
   std::map<std::string, std::pair<int, int64_t>> areas;  // operator -> (meters, at)
   for (SilenceVerdict& v : verdicts) {
     const int kind = static_cast<int>(v.kind);
@@ -341,7 +366,7 @@ void DetectionService::Sweep(Output* out) {
     if (v.kind == SourceKind::kMeter) {
       Result<model::Meter> meter = registry_.Get<model::Meter>(v.finding->source_id);
       const std::string op = meter ? meter->grid_operator_id : std::string();
-      if (!op.empty() && manager_.AnyOpen(SourceKind::kGridOperator, op)) {
+      if (!op.empty() && disturbed(op)) {
         auto& [count, at] = areas[op];
         ++count;
         at = std::max(at, v.finding->at_ms);

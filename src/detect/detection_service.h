@@ -65,11 +65,16 @@ class DetectionService {
   struct Options {
     DetectRules rules;
     std::chrono::milliseconds sweep_every{std::chrono::seconds(30)};
-    // Time zone of a meter by key, for the consumption detector's week (UTC
-    // when empty or unknown).
-    std::function<std::optional<std::string>(uint32_t key)> meter_zone;
+    // A meter by key: its time zone (the consumption detector's week; UTC
+    // when unknown) and rated current (current_high). Asked again every 6
+    // hours of a meter's data.
+    std::function<std::optional<vee::MeterInfo>(uint32_t key)> meter_info;
     // The alerts open at start: their rules are watched for clears.
     std::vector<alerts::Alert> open_alerts;
+    // Wall clock, epoch ms (NowMillis when empty): data stamped more than 5
+    // minutes past it does not move the silence front (one meter with a
+    // clock a day ahead would make every other source look silent).
+    std::function<int64_t()> now;
   };
 
   // Every reference must outlive the service. Starts the worker.
@@ -99,8 +104,9 @@ class DetectionService {
   // the kind) and, for meters, the consumption detector and local offset.
   struct MeterState {
     ConsumptionDetector consumption;
-    int64_t offset_until_ms = INT64_MIN;
+    int64_t info_until_ms = INT64_MIN;  // when utc_offset_s and rated_current_a are asked again
     int32_t utc_offset_s = 0;
+    std::optional<double> rated_current_a;
   };
   // Whose watched bit a clear is: released clears unset it.
   struct Owner {
@@ -124,7 +130,8 @@ class DetectionService {
   // worth sending; `id` is filled on first need.
   void Collect(int kind, uint32_t key, int64_t at_ms, std::vector<Verdict>& verdicts,
                std::string& id, Output* out);
-  int32_t UtcOffset(uint32_t key, int64_t t_ms);
+  // The meter's state, its offset and rating brought up to date for `t_ms`.
+  MeterState& Meter(uint32_t key, int64_t t_ms);
   std::optional<double> CapacityOf(uint32_t key);
   void Sweep(Output* out);
   void Report(Output& out);
@@ -141,7 +148,7 @@ class DetectionService {
   Options options_;
 
   mutable std::mutex mu_;
-  std::condition_variable work_, idle_;
+  std::condition_variable work_, idle_, room_;
   std::deque<Batch> queue_;       // guarded by mu_
   size_t queued_samples_ = 0;     // guarded by mu_
   bool busy_ = false;             // guarded by mu_

@@ -72,12 +72,19 @@ void JudgeField(const ThresholdRule& rule, const Quantity& q, const WalSample& s
 }  // namespace
 
 void CheckReading(const MeterRules& rules, const WalSample& s, std::string_view meter_id,
-                  std::vector<Verdict>* out) {
+                  std::vector<Verdict>* out, std::optional<double> rated_current_a) {
   enum { kVoltage = 3, kCurrent = 4, kPowerFactor = 5, kFrequency = 6, kActive = 7, kReactive = 8 };
   const Subject subject{"meter_rule", SourceKind::kMeter, meter_id, s.timestamp_ms};
   JudgeField(rules.voltage_high, {"voltage_high", "voltage", " V"}, s, kVoltage, subject, out);
   JudgeField(rules.voltage_low, {"voltage_low", "voltage", " V"}, s, kVoltage, subject, out);
-  JudgeField(rules.current_high, {"current_high", "current", " A"}, s, kCurrent, subject, out);
+  if (rated_current_a && rules.current_of_rated > 0 && rules.current_high.above &&
+      rules.current_of_rated * *rated_current_a > *rules.current_high.above) {
+    ThresholdRule scaled = rules.current_high;
+    scaled.above = rules.current_of_rated * *rated_current_a;
+    JudgeField(scaled, {"current_high", "current", " A"}, s, kCurrent, subject, out);
+  } else {
+    JudgeField(rules.current_high, {"current_high", "current", " A"}, s, kCurrent, subject, out);
+  }
   JudgeField(rules.power_factor_low, {"power_factor_low", "power factor", ""}, s, kPowerFactor,
              subject, out);
   JudgeField(rules.frequency_out, {"frequency_out", "frequency", " Hz"}, s, kFrequency, subject,

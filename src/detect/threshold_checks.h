@@ -34,8 +34,11 @@ struct Verdict {
 // reactive_power_kvar, and a non-zero apparent power). Findings have type
 // "meter_rule", source kind meter, source id `meter_id`, at_ms the sample's
 // timestamp. Appends to *out.
+// `rated_current_a`: the meter's rating, if it declares one (current_high
+// then fires above max(above, current_of_rated x rating)).
 void CheckReading(const MeterRules& rules, const engine::wal::WalSample& sample,
-                  std::string_view meter_id, std::vector<Verdict>* out);
+                  std::string_view meter_id, std::vector<Verdict>* out,
+                  std::optional<double> rated_current_a = std::nullopt);
 
 // A grid operator's status (kGridStatus): utilisation_high (load_mw over
 // `capacity_mw` from the registry when given and > 0, else over load_mw +

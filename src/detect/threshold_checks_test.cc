@@ -46,6 +46,30 @@ TEST_F(ThresholdChecks, OvervoltageFiresWithValueAndLimit) {
   EXPECT_FALSE(Find(out_, "voltage_low")->fired());  // judged and clear
 }
 
+TEST_F(ThresholdChecks, CurrentLimitFollowsADeclaredRatingAboveIt) {
+  // A 250 A transformer-rated meter at 90 A is at work; at 240 A it is not.
+  CheckReading(rules_.meter, Sample({{4, 90}}), "SM1", &out_, 250.0);
+  ASSERT_NE(Find(out_, "current_high"), nullptr);
+  EXPECT_FALSE(Find(out_, "current_high")->fired());
+  out_.clear();
+  CheckReading(rules_.meter, Sample({{4, 240}}), "SM1", &out_, 250.0);
+  ASSERT_TRUE(Find(out_, "current_high")->fired());
+  EXPECT_EQ(Find(out_, "current_high")->finding->message, "current 240 A above 225 A");
+  // A 60 A household meter keeps the 80 A limit (0.9 x 60 is below it).
+  out_.clear();
+  CheckReading(rules_.meter, Sample({{4, 85}}), "SM1", &out_, 60.0);
+  EXPECT_TRUE(Find(out_, "current_high")->fired());
+  // Without a rating, 90 A is above 80 A.
+  out_.clear();
+  CheckReading(rules_.meter, Sample({{4, 90}}), "SM1", &out_);
+  EXPECT_TRUE(Find(out_, "current_high")->fired());
+  // of_rated 0 turns the rating off.
+  rules_.meter.current_of_rated = 0;
+  out_.clear();
+  CheckReading(rules_.meter, Sample({{4, 90}}), "SM1", &out_, 250.0);
+  EXPECT_TRUE(Find(out_, "current_high")->fired());
+}
+
 TEST_F(ThresholdChecks, AbsentFieldsAreNotJudged) {
   CheckReading(rules_.meter, Sample({{0, 0.3}}), "SM1", &out_);
   EXPECT_TRUE(out_.empty());
