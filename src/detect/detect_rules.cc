@@ -174,6 +174,8 @@ const std::vector<Setting>& Settings() {
     AddFault("meter_fault.stuck_register", &MeterFaultRules::stuck_register, s);
     AddFault("meter_fault.meter_reset", &MeterFaultRules::meter_reset, s);
     AddFault("meter_fault.repeated_rollovers", &MeterFaultRules::repeated_rollovers, s);
+    s.push_back({"meter_fault.stuck_register.intervals", Kind::kCount,
+                 [](DetectRules& r) -> void* { return &r.meter_faults.stuck_intervals; }});
     s.push_back({"meter_fault.repeated_rollovers.count", Kind::kCount,
                  [](DetectRules& r) -> void* { return &r.meter_faults.rollover_count; }});
     s.push_back({"meter_fault.repeated_rollovers.days", Kind::kDays,

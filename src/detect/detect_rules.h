@@ -101,7 +101,8 @@ struct FaultRule {
   alerts::Severity severity = alerts::Severity::kCritical;
 };
 struct MeterFaultRules {
-  FaultRule stuck_register;                                 // flat_line fired
+  FaultRule stuck_register;  // flat_line fired, or the register stood still ...
+  int stuck_intervals = 4;   // ... this many intervals in a row while energy was counted
   FaultRule meter_reset{true, alerts::Severity::kWarning};  // reset fired
   FaultRule repeated_rollovers;                             // rollover fired ...
   int rollover_count = 2;                                   // ... this many times (1-8)

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "common/time.h"
@@ -56,6 +57,27 @@ int MeterFaults::RolloversWithin(int64_t newest_ms, int64_t window_ms) const {
   }));
 }
 
+const vee::ValidatedInterval* MeterFaults::StandingRegister(
+    std::span<const vee::ValidatedInterval> rows, int intervals) {
+  // A register that does not move while the meter says it used energy is a
+  // frozen meter (VEE's sum_check sees the same, but also fires on spikes).
+  constexpr double kCounted = 0.0005;  // kWh: above the registers' resolution
+  const vee::ValidatedInterval* found = nullptr;
+  for (const vee::ValidatedInterval& row : rows) {
+    if (row.end_ms <= last_end_ms_) standing_ = 0;  // validated again: start over
+    const bool measured = row.status == vee::ValueStatus::kMeasured &&
+                          std::isfinite(row.register_kwh) && std::isfinite(row.energy_kwh);
+    if (measured && row.register_kwh == last_register_ && row.energy_kwh > kCounted) {
+      if (++standing_ >= intervals) found = &row;
+    } else {
+      standing_ = 0;
+    }
+    last_end_ms_ = row.end_ms;
+    last_register_ = measured ? row.register_kwh : NAN;
+  }
+  return found;
+}
+
 void MeterFaults::Observe(std::span<const vee::ValidatedInterval> rows,
                           const MeterFaultRules& rules, std::string_view meter_id,
                           std::vector<Verdict>* out) {
@@ -77,6 +99,18 @@ void MeterFaults::Observe(std::span<const vee::ValidatedInterval> rows,
                  fmt::format("values frozen at {:.6g} kWh up to {} (VEE flat_line)", v,
                              FormatRfc3339(row->end_ms)),
                  v);
+  }
+  if (!stuck) {
+    if (const vee::ValidatedInterval* row = StandingRegister(rows, rules.stuck_intervals)) {
+      stuck = Make(
+          "stuck_register", rules.stuck_register, meter_id, *row,
+          fmt::format("register stuck at {:.6g} kWh for {} intervals up to {} while "
+                      "{:.6g} kWh were counted in the last",
+                      row->register_kwh, standing_, FormatRfc3339(row->end_ms), row->energy_kwh),
+          row->register_kwh);
+    }
+  } else {
+    StandingRegister(rows, rules.stuck_intervals);  // keeps the run's state
   }
   verdict("stuck_register", rules.stuck_register, std::move(stuck));
 

@@ -9,8 +9,8 @@
 //                       within rollover_window_ms (a register that wraps
 //                       that often is too narrow or counting wrong)
 //
-// One object per meter: it keeps the meter's last 8 rollover times (72
-// bytes). Thread safety: none; the meter's owner calls it.
+// One object per meter: it keeps the meter's last 8 rollover times and the
+// run of a standing register (about 100 bytes). Thread safety: none; the meter's owner calls it.
 #pragma once
 
 #include <array>
@@ -41,10 +41,18 @@ class MeterFaults {
 
  private:
   void NoteRollover(int64_t end_ms);
+  // The newest row ending a run of `intervals` MEASURED rows whose register
+  // stood still while they counted energy, or null.
+  const vee::ValidatedInterval* StandingRegister(std::span<const vee::ValidatedInterval> rows,
+                                                 int intervals);
 
   static constexpr int kKept = 8;
   std::array<int64_t, kKept> rollovers_{};  // ring of end_ms; 0: empty
   uint8_t next_ = 0;
+  // The run of standing registers so far (it may span windows).
+  int64_t last_end_ms_ = INT64_MIN;
+  double last_register_ = NAN;
+  int standing_ = 0;
 };
 
 }  // namespace metrify::detect

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace metrify::detect {
 namespace {
 
@@ -58,6 +60,48 @@ TEST_F(MeterFaultsTest, FlatLineIsAStuckRegister) {
   EXPECT_EQ(stuck->finding->at_ms, 2);
   EXPECT_EQ(stuck->finding->source_id, "SM9");
   EXPECT_FALSE(Find(v, "meter_reset")->fired());
+}
+
+// Rows of a meter whose register stands at 500 kWh from interval `from` on
+// while each counts `kwh` (before it the register moves with the energy).
+std::vector<ValidatedInterval> Standing(int first, int last, int from, double kwh) {
+  std::vector<ValidatedInterval> rows;
+  for (int i = first; i <= last; ++i) {
+    ValidatedInterval r = Row(int64_t{i} * 900'000);
+    r.energy_kwh = kwh;
+    r.register_kwh = 500 - kwh * std::max(0, from - i);
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+TEST_F(MeterFaultsTest, ARegisterStandingWhileEnergyIsCountedIsStuck) {
+  // Interval 10 reaches 500 kWh; 11, 12, 13 stand: three, not yet four.
+  std::vector<Verdict> out = Observe(Standing(1, 13, 10, 0.2));
+  ASSERT_NE(Find(out, "stuck_register"), nullptr);
+  EXPECT_FALSE(Find(out, "stuck_register")->fired());
+  // The run goes on in the next window.
+  out = Observe(Standing(14, 15, 10, 0.2));
+  const Verdict* stuck = Find(out, "stuck_register");
+  ASSERT_TRUE(stuck && stuck->fired());
+  EXPECT_EQ(stuck->finding->at_ms, 15 * 900'000);  // the newest standing row
+  EXPECT_EQ(stuck->finding->severity, alerts::Severity::kCritical);
+  EXPECT_NE(stuck->finding->message.find("register stuck at 500 kWh"), std::string::npos)
+      << stuck->finding->message;
+}
+
+TEST_F(MeterFaultsTest, AStandingRegisterWithoutEnergyIsAMeterAtRest) {
+  // A prosumer importing nothing at noon: register and energy agree.
+  std::vector<Verdict> out = Observe(Standing(1, 20, 5, 0.0));
+  ASSERT_NE(Find(out, "stuck_register"), nullptr);
+  EXPECT_FALSE(Find(out, "stuck_register")->fired());
+}
+
+TEST_F(MeterFaultsTest, AWindowValidatedAgainStartsTheRunOver) {
+  Observe(Standing(1, 13, 10, 0.2));  // three standing
+  // VEE validates the day again from interval 1: the run is not counted twice.
+  std::vector<Verdict> out = Observe(Standing(1, 12, 10, 0.2));
+  EXPECT_FALSE(Find(out, "stuck_register")->fired());
 }
 
 TEST_F(MeterFaultsTest, ResetIsAWarning) {
