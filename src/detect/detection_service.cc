@@ -247,10 +247,12 @@ void DetectionService::Judge(const Batch& batch, Output* out) {
         JudgeReading(s, out);
         continue;
       case SeriesKind::kGridStatus:
-        CheckGridStatus(options_.rules.grid, s, "", CapacityOf(s.entity_key), &verdicts_);
+        CheckGridStatus(options_.rules.grid, s, "", CapacityOf(s.entity_key), &verdicts_,
+                        Watched(kind, s.entity_key) != 0);
         break;
       case SeriesKind::kObservation:
-        CheckObservation(options_.rules.weather, s, "", &verdicts_);
+        CheckObservation(options_.rules.weather, s, "", &verdicts_,
+                         Watched(kind, s.entity_key) != 0);
         break;
       default:
         continue;
@@ -261,7 +263,9 @@ void DetectionService::Judge(const Batch& batch, Output* out) {
 
 void DetectionService::JudgeReading(const engine::wal::WalSample& s, Output* out) {
   MeterState& meter = Meter(s.entity_key, s.timestamp_ms);
-  CheckReading(options_.rules.meter, s, "", &verdicts_, meter.rated_current_a);
+  // Clears are of use only where something fired (Collect).
+  CheckReading(options_.rules.meter, s, "", &verdicts_, meter.rated_current_a,
+               Watched(kMeter, s.entity_key) != 0);
   if ((s.present >> kEnergy) & 1u) {
     if (std::optional<Verdict> v =
             meter.consumption.Observe(s.timestamp_ms, s.values[kEnergy], s.interval_s,
@@ -305,17 +309,21 @@ DetectionService::MeterState& DetectionService::Meter(uint32_t key, int64_t t_ms
   if (!slot) slot = std::make_unique<MeterState>();
   MeterState& meter = *slot;
   if (t_ms < meter.info_until_ms) return meter;
-  // Asked again every 6 hours of data: an hour off for a few hours of the
-  // two DST days is of no consequence to an hour-of-week baseline.
-  meter.info_until_ms = t_ms + 6 * kHourMs;
+  // Asked again every 12 hours of data: an hour off for part of the two
+  // DST days is of no consequence to an hour-of-week baseline.
+  meter.info_until_ms = t_ms + 12 * kHourMs;
   std::optional<vee::MeterInfo> info =
       options_.meter_info ? options_.meter_info(key) : std::nullopt;
   meter.utc_offset_s = 0;
   meter.rated_current_a = info ? info->rated_current_a : std::nullopt;
   if (!info) return meter;
-  Result<vee::LocalClock> clock = vee::LocalClock::For(info->timezone);
-  if (!clock) return meter;
-  const vee::LocalTime local = clock->At(t_ms);
+  auto zone = clocks_.find(info->timezone);
+  if (zone == clocks_.end()) {
+    Result<vee::LocalClock> clock = vee::LocalClock::For(info->timezone);
+    if (!clock) return meter;
+    zone = clocks_.emplace(info->timezone, *clock).first;
+  }
+  const vee::LocalTime local = zone->second.At(t_ms);
   const int64_t local_s = local.day * 86'400 + local.second;
   meter.utc_offset_s = static_cast<int32_t>(local_s - t_ms / 1000);
   return meter;

@@ -66,7 +66,7 @@ class DetectionService {
     DetectRules rules;
     std::chrono::milliseconds sweep_every{std::chrono::seconds(30)};
     // A meter by key: its time zone (the consumption detector's week; UTC
-    // when unknown) and rated current (current_high). Asked again every 6
+    // when unknown) and rated current (current_high). Asked again every 12
     // hours of a meter's data.
     std::function<std::optional<vee::MeterInfo>(uint32_t key)> meter_info;
     // The alerts open at start: their rules are watched for clears.
@@ -167,8 +167,9 @@ class DetectionService {
                      std::pair<std::optional<double>, std::chrono::steady_clock::time_point>>
       capacity_;
   std::mutex faults_mu_;
-  std::unordered_map<uint32_t, MeterFaults> faults_;  // guarded by faults_mu_
-  std::vector<Verdict> verdicts_;                     // scratch
+  std::unordered_map<uint32_t, MeterFaults> faults_;         // guarded by faults_mu_
+  std::vector<Verdict> verdicts_;                            // scratch
+  std::unordered_map<std::string, vee::LocalClock> clocks_;  // by zone name
   std::thread worker_;
 };
 

@@ -20,6 +20,7 @@ struct Subject {
   SourceKind kind;
   std::string_view source_id;
   int64_t at_ms;
+  bool with_clears;  // false: only rules that fire are reported
 };
 
 struct Quantity {
@@ -39,6 +40,7 @@ void Judge(const ThresholdRule& rule, const Quantity& q, double value, const Sub
       (rule.above && value > *rule.above) || (rule.critical_above && value > *rule.critical_above);
   const bool low =
       (rule.below && value < *rule.below) || (rule.critical_below && value < *rule.critical_below);
+  if (!(high || low) && !subject.with_clears) return;
   if (high || low) {
     const bool critical = high ? rule.critical_above && value > *rule.critical_above
                                : rule.critical_below && value < *rule.critical_below;
@@ -72,9 +74,10 @@ void JudgeField(const ThresholdRule& rule, const Quantity& q, const WalSample& s
 }  // namespace
 
 void CheckReading(const MeterRules& rules, const WalSample& s, std::string_view meter_id,
-                  std::vector<Verdict>* out, std::optional<double> rated_current_a) {
+                  std::vector<Verdict>* out, std::optional<double> rated_current_a,
+                  bool with_clears) {
   enum { kVoltage = 3, kCurrent = 4, kPowerFactor = 5, kFrequency = 6, kActive = 7, kReactive = 8 };
-  const Subject subject{"meter_rule", SourceKind::kMeter, meter_id, s.timestamp_ms};
+  const Subject subject{"meter_rule", SourceKind::kMeter, meter_id, s.timestamp_ms, with_clears};
   JudgeField(rules.voltage_high, {"voltage_high", "voltage", " V"}, s, kVoltage, subject, out);
   JudgeField(rules.voltage_low, {"voltage_low", "voltage", " V"}, s, kVoltage, subject, out);
   if (rated_current_a && rules.current_of_rated > 0 && rules.current_high.above &&
@@ -108,9 +111,11 @@ void CheckReading(const MeterRules& rules, const WalSample& s, std::string_view 
 }
 
 void CheckGridStatus(const GridRules& rules, const WalSample& s, std::string_view operator_id,
-                     std::optional<double> capacity_mw, std::vector<Verdict>* out) {
+                     std::optional<double> capacity_mw, std::vector<Verdict>* out,
+                     bool with_clears) {
   enum { kFrequency = 0, kVoltage = 1, kLoad = 2, kAvailable = 5, kStability = 6 };
-  const Subject subject{"grid", SourceKind::kGridOperator, operator_id, s.timestamp_ms};
+  const Subject subject{"grid", SourceKind::kGridOperator, operator_id, s.timestamp_ms,
+                        with_clears};
   if (Has(s, kLoad)) {
     const double load = s.values[kLoad];
     double capacity = NAN;
@@ -132,9 +137,10 @@ void CheckGridStatus(const GridRules& rules, const WalSample& s, std::string_vie
 }
 
 void CheckObservation(const WeatherRules& rules, const WalSample& s, std::string_view station_id,
-                      std::vector<Verdict>* out) {
+                      std::vector<Verdict>* out, bool with_clears) {
   enum { kTemperature = 0, kHumidity = 1, kPressure = 2, kWind = 3 };
-  const Subject subject{"weather", SourceKind::kWeatherStation, station_id, s.timestamp_ms};
+  const Subject subject{"weather", SourceKind::kWeatherStation, station_id, s.timestamp_ms,
+                        with_clears};
   JudgeField(rules.temperature_out, {"temperature_out", "temperature", " °C"}, s, kTemperature,
              subject, out);
   JudgeField(rules.humidity_high, {"humidity_high", "humidity", " %"}, s, kHumidity, subject, out);

@@ -34,11 +34,13 @@ struct Verdict {
 // reactive_power_kvar, and a non-zero apparent power). Findings have type
 // "meter_rule", source kind meter, source id `meter_id`, at_ms the sample's
 // timestamp. Appends to *out.
+// Each appends a Verdict per rule judged, fired or clear; with_clears
+// false appends only those that fired (a caller with no use for clears).
 // `rated_current_a`: the meter's rating, if it declares one (current_high
 // then fires above max(above, current_of_rated x rating)).
 void CheckReading(const MeterRules& rules, const engine::wal::WalSample& sample,
                   std::string_view meter_id, std::vector<Verdict>* out,
-                  std::optional<double> rated_current_a = std::nullopt);
+                  std::optional<double> rated_current_a = std::nullopt, bool with_clears = true);
 
 // A grid operator's status (kGridStatus): utilisation_high (load_mw over
 // `capacity_mw` from the registry when given and > 0, else over load_mw +
@@ -46,12 +48,13 @@ void CheckReading(const MeterRules& rules, const engine::wal::WalSample& sample,
 // Findings have type "grid", source kind grid_operator.
 void CheckGridStatus(const GridRules& rules, const engine::wal::WalSample& sample,
                      std::string_view operator_id, std::optional<double> capacity_mw,
-                     std::vector<Verdict>* out);
+                     std::vector<Verdict>* out, bool with_clears = true);
 
 // A weather observation (kObservation): temperature_out, humidity_high,
 // pressure_out, wind_high. Findings have type "weather", source kind
 // weather_station.
 void CheckObservation(const WeatherRules& rules, const engine::wal::WalSample& sample,
-                      std::string_view station_id, std::vector<Verdict>* out);
+                      std::string_view station_id, std::vector<Verdict>* out,
+                      bool with_clears = true);
 
 }  // namespace metrify::detect
