@@ -53,6 +53,12 @@ constexpr std::array<std::string_view, 15> kRuleBits = {
 constexpr std::array<std::string_view, 4> kWeatherBits = {"temperature_out", "humidity_high",
                                                           "pressure_out", "wind_high"};
 
+// Bits of kRuleBits that the code names (their order there).
+constexpr int kConsumptionBit = 6, kNoDataBit = 7, kFirstFaultBit = 8, kLastFaultBit = 10;
+// The threshold rules of a meter (bits 0-5), of a station (0-3) and of a
+// grid operator (frequency_out 4, utilisation_high..stability_low 11-13).
+constexpr uint32_t kThresholdBits = 0x3f | 1u << 11 | 1u << 12 | 1u << 13;
+
 int KindOf(SeriesKind kind) { return static_cast<int>(model::EntityKindOf(kind)) - 1; }
 SeriesKind SeriesOf(int kind) { return static_cast<SeriesKind>(kind + 1); }
 
@@ -248,11 +254,11 @@ void DetectionService::Judge(const Batch& batch, Output* out) {
         continue;
       case SeriesKind::kGridStatus:
         CheckGridStatus(options_.rules.grid, s, "", CapacityOf(s.entity_key), &verdicts_,
-                        Watched(kind, s.entity_key) != 0);
+                        (Watched(kind, s.entity_key) & kThresholdBits) != 0);
         break;
       case SeriesKind::kObservation:
         CheckObservation(options_.rules.weather, s, "", &verdicts_,
-                         Watched(kind, s.entity_key) != 0);
+                         (Watched(kind, s.entity_key) & kThresholdBits) != 0);
         break;
       default:
         continue;
@@ -265,7 +271,7 @@ void DetectionService::JudgeReading(const engine::wal::WalSample& s, Output* out
   MeterState& meter = Meter(s.entity_key, s.timestamp_ms);
   // Clears are of use only where something fired (Collect).
   CheckReading(options_.rules.meter, s, "", &verdicts_, meter.rated_current_a,
-               Watched(kMeter, s.entity_key) != 0);
+               (Watched(kMeter, s.entity_key) & kThresholdBits) != 0);
   if ((s.present >> kEnergy) & 1u) {
     if (std::optional<Verdict> v =
             meter.consumption.Observe(s.timestamp_ms, s.values[kEnergy], s.interval_s,
@@ -273,7 +279,7 @@ void DetectionService::JudgeReading(const engine::wal::WalSample& s, Output* out
       verdicts_.push_back(std::move(*v));
     }
   }
-  std::string id;
+  std::string id = meter.id;  // known: no lookup for its findings and clears
   Collect(kMeter, s.entity_key, s.timestamp_ms, verdicts_, id, out);
 }
 
@@ -288,7 +294,10 @@ void DetectionService::Collect(int kind, uint32_t key, int64_t at_ms,
       v.finding->source_id = id;
       v.finding->source_kind = static_cast<SourceKind>(kind);
       out->findings.push_back(std::move(*v.finding));
-      if (const int bit = RuleBit(v.rule); bit >= 0) Watched(kind, key) |= 1u << bit;
+      if (const int bit = RuleBit(v.rule); bit >= 0) {
+        Watched(kind, key) |= 1u << bit;
+        clear_since_.erase(GateKey(kind, key, bit));  // the condition is back
+      }
       continue;
     }
     // Most clears are of sources where nothing ever fired.
@@ -296,11 +305,35 @@ void DetectionService::Collect(int kind, uint32_t key, int64_t at_ms,
     if (*watched == 0) continue;
     const int bit = RuleBit(v.rule);
     if (bit >= 0 && !((*watched >> bit) & 1u)) continue;
+    if (bit >= 0 && !ClearWorthSending(kind, key, bit, at_ms)) continue;
     if (id.empty()) id = IdOf(kind, key);
     if (id.empty()) return;
     out->clears.push_back({static_cast<SourceKind>(kind), id, std::string(v.rule), at_ms});
     out->owners.push_back({kind, key, bit});
   }
+}
+
+std::string_view DetectionService::TypeOf(int kind, int bit) {
+  if (bit == kNoDataBit) return "no_data";
+  if (kind == kStation) return "weather";
+  if (kind == kOperator) return "grid";
+  if (bit == kConsumptionBit) return "consumption";
+  if (bit >= kFirstFaultBit && bit <= kLastFaultBit) return "meter_fault";
+  return "meter_rule";
+}
+
+bool DetectionService::ClearWorthSending(int kind, uint32_t key, int bit, int64_t at_ms) {
+  // The manager needs the first clear after a finding (the clear period
+  // starts) and one once the period has passed (it resolves): the clears in
+  // between, one per sample, would cost a lookup each and say nothing.
+  const std::optional<int64_t> clear_for = options_.rules.auto_resolve.ForType(TypeOf(kind, bit));
+  if (!clear_for) return false;         // people resolve these
+  constexpr int64_t kSent = INT64_MAX;  // the resolving clear went: wait for its answer
+  auto [it, first] = clear_since_.try_emplace(GateKey(kind, key, bit), at_ms);
+  if (first) return true;
+  if (it->second == kSent || at_ms - it->second < *clear_for) return false;
+  it->second = kSent;
+  return true;
 }
 
 DetectionService::MeterState& DetectionService::Meter(uint32_t key, int64_t t_ms) {
@@ -316,6 +349,7 @@ DetectionService::MeterState& DetectionService::Meter(uint32_t key, int64_t t_ms
       options_.meter_info ? options_.meter_info(key) : std::nullopt;
   meter.utc_offset_s = 0;
   meter.rated_current_a = info ? info->rated_current_a : std::nullopt;
+  meter.id = IdOf(kMeter, key);
   if (!info) return meter;
   auto zone = clocks_.find(info->timezone);
   if (zone == clocks_.end()) {
@@ -412,7 +446,9 @@ void DetectionService::Report(Output& out) {
   }
   for (size_t i : *released) {
     const Owner& o = out.owners[i];
-    if (o.bit >= 0) Watched(o.kind, o.key) &= ~(1u << o.bit);
+    if (o.bit < 0) continue;
+    Watched(o.kind, o.key) &= ~(1u << o.bit);
+    clear_since_.erase(GateKey(o.kind, o.key, o.bit));
   }
 }
 

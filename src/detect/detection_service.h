@@ -107,6 +107,7 @@ class DetectionService {
     int64_t info_until_ms = INT64_MIN;  // when utc_offset_s and rated_current_a are asked again
     int32_t utc_offset_s = 0;
     std::optional<double> rated_current_a;
+    std::string id;  // "" when deleted
   };
   // Whose watched bit a clear is: released clears unset it.
   struct Owner {
@@ -140,6 +141,14 @@ class DetectionService {
   // clears are always sent).
   static int RuleBit(std::string_view rule);
   uint32_t& Watched(int kind, uint32_t key);
+  // Whether a clear of (kind, key, rule bit) at `at_ms` tells the manager
+  // anything: the first after a finding, or one past the clear period.
+  bool ClearWorthSending(int kind, uint32_t key, int bit, int64_t at_ms);
+  static std::string_view TypeOf(int kind, int bit);  // the alert type of a rule bit
+  static uint64_t GateKey(int kind, uint32_t key, int bit) {
+    return uint64_t{static_cast<uint32_t>(kind)} << 40 | uint64_t{key} << 8 |
+           static_cast<uint32_t>(bit);
+  }
   std::string IdOf(int kind, uint32_t key) const;
 
   ingest::EntityKeys& keys_;
@@ -170,6 +179,8 @@ class DetectionService {
   std::unordered_map<uint32_t, MeterFaults> faults_;         // guarded by faults_mu_
   std::vector<Verdict> verdicts_;                            // scratch
   std::unordered_map<std::string, vee::LocalClock> clocks_;  // by zone name
+  // Data time of the first clear since the newest finding, by GateKey.
+  std::unordered_map<uint64_t, int64_t> clear_since_;
   std::thread worker_;
 };
 
