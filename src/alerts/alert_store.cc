@@ -255,6 +255,11 @@ Status AlertStore::Update(const Alert& alert) {
   return Status::Ok();
 }
 
+size_t AlertStore::OpenCount() const {
+  std::lock_guard lock(mu_);
+  return open_.size();
+}
+
 std::vector<Alert> AlertStore::OpenAlerts() const {
   std::lock_guard lock(mu_);
   std::vector<Alert> out;

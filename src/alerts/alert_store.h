@@ -116,6 +116,7 @@ class AlertStore {
 
   // Every open (OPEN or ACKNOWLEDGED) alert, ascending by id, from memory.
   std::vector<Alert> OpenAlerts() const;
+  size_t OpenCount() const;  // alerts open now, without copying them
   // The id of the open alert of the key; nullopt when none is open.
   std::optional<int64_t> OpenAlertId(SourceKind kind, std::string_view source_id,
                                      std::string_view rule) const;

@@ -92,7 +92,7 @@ void Alerting::RegisterMetrics(obs::MetricsRegistry& metrics) {
                   "Alerts resolved because their condition stayed clear")
       .SetCallback([this] { return static_cast<double>(manager->stats().auto_resolved); });
   metrics.AddGauge("metrify_alerts_open", "Alerts open (OPEN or ACKNOWLEDGED)").SetCallback([this] {
-    return static_cast<double>(store->OpenAlerts().size());
+    return static_cast<double>(store->OpenCount());
   });
   if (!webhooks) return;
   metrics.AddCounter("metrify_webhook_delivered_total", "Webhook deliveries answered 2xx")
