@@ -6,6 +6,7 @@
 // Reports samples/s and ns per sample, the findings and alerts.
 //
 //   detect_cost_bench [--meters 10000] [--days 7] [--dir /dev/shm]
+//                     [--without consumption|thresholds]
 #include <fmt/format.h>
 
 #include <chrono>
@@ -29,6 +30,7 @@ struct Options {
   int meters = 10000;
   int days = 7;
   std::string dir = "/dev/shm";
+  std::string without;  // "consumption" or "thresholds": that part off, to see its share
 };
 
 Options Parse(int argc, char** argv) {
@@ -39,6 +41,8 @@ Options Parse(int argc, char** argv) {
       o.meters = std::atoi(argv[i + 1]);
     } else if (flag == "--days") {
       o.days = std::atoi(argv[i + 1]);
+    } else if (flag == "--without") {
+      o.without = argv[i + 1];
     } else if (flag == "--dir") {
       o.dir = argv[i + 1];
     } else {
@@ -69,6 +73,15 @@ int Run(const Options& o) {
   if (!keys.Load().ok()) return 1;
   auto store = std::move(alerts::AlertStore::Open(registry_store->path())).value();
   detect::DetectRules rules = std::move(detect::LoadDetectRules()).value();
+  if (o.without == "consumption") rules.consumption.enabled = false;
+  if (o.without == "thresholds") {
+    for (detect::ThresholdRule* r :
+         {&rules.meter.voltage_high, &rules.meter.voltage_low, &rules.meter.current_high,
+          &rules.meter.power_factor_low, &rules.meter.frequency_out,
+          &rules.meter.power_factor_inconsistent}) {
+      r->enabled = false;
+    }
+  }
   alerts::AlertManagerOptions manager_options;
   manager_options.clear_for_ms = [auto_resolve = rules.auto_resolve](std::string_view type) {
     return auto_resolve.ForType(type);
