@@ -218,7 +218,13 @@ Result<std::vector<Alert>> AlertStore::ResolveMany(std::span<const int64_t> ids,
   }
   if (resolved.empty()) return resolved;
   METRIFY_RETURN_IF_ERROR(InTransaction(*db_, [&] {
-    for (const Alert& alert : resolved) METRIFY_RETURN_IF_ERROR(Update(alert));
+    // One statement for all rows: preparing it per row cost more than the row.
+    METRIFY_ASSIGN_OR_RETURN(store::SqliteStatement stmt, db_->Prepare(rows::kUpdate));
+    for (const Alert& alert : resolved) {
+      stmt.Reset();
+      rows::BindUpdate(stmt, alert);
+      METRIFY_RETURN_IF_ERROR(stmt.Run());
+    }
     return Status::Ok();
   }));
   for (const Alert& alert : resolved) {
