@@ -109,10 +109,7 @@ void AlertManager::AutoResolve(std::span<const std::pair<int64_t, int64_t>> due,
     std::lock_guard lock(mu_);
     stats_.auto_resolved += resolved->size();
   }
-  for (const Alert& alert : *resolved) {
-    Notify(alert, "alert.resolved");
-    FollowMeterStatus(alert);
-  }
+  for (const Alert& alert : *resolved) Resolved(alert);
 }
 
 std::optional<int64_t> AlertManager::ClearPassed(const Clear& clear, bool* open,
@@ -152,9 +149,13 @@ Result<Alert> AlertManager::AfterResolve(Result<Alert> resolved) {
     auto it = open_.find(OpenKey(alert.source_kind, alert.source_id, alert.rule));
     if (it != open_.end() && it->second.id == alert.id) open_.erase(it);
   }
+  Resolved(alert);
+  return resolved;
+}
+
+void AlertManager::Resolved(const Alert& alert) {
   Notify(alert, "alert.resolved");
   FollowMeterStatus(alert);
-  return resolved;
 }
 
 void AlertManager::Notify(const Alert& alert, std::string_view event) {

@@ -103,6 +103,8 @@ class AlertManager {
   // REQUIRES: mu_ held.
   std::optional<int64_t> ClearPassed(const Clear& clear, bool* open, int64_t* since_ms);
   Result<Alert> AfterResolve(Result<Alert> resolved);
+  // What follows any resolution: webhooks, and the meter's status.
+  void Resolved(const Alert& alert);
   // Resolves (alert id, clear since) pairs whose clear period passed.
   void AutoResolve(std::span<const std::pair<int64_t, int64_t>> due, int64_t now);
 

@@ -1,10 +1,8 @@
 #include "cli/serve_alerts.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "cli/command.h"
 #include "common/strings.h"
+#include "config/layers.h"
 #include "obs/log.h"
 
 namespace metrify::cli {
@@ -14,11 +12,9 @@ namespace {
 detect::DetectRules LoadRulesOrFail(const std::string& path) {
   std::string yaml;
   if (!path.empty()) {
-    std::ifstream in(path);
-    if (!in) Fail(kExitUsage, "alerts.rules_file: cannot read " + path);
-    std::ostringstream text;
-    text << in.rdbuf();
-    yaml = text.str();
+    Result<std::string> text = config::ReadTextFile(path, "alert rules file");
+    if (!text) Fail(kExitUsage, text.status().message());
+    yaml = std::move(text).value();
   }
   Result<detect::DetectRules> rules = detect::LoadDetectRules(yaml, path.empty() ? "" : path);
   if (!rules) Fail(kExitUsage, rules.status().message());

@@ -54,10 +54,17 @@ constexpr std::array<std::string_view, 4> kWeatherBits = {"temperature_out", "hu
                                                           "pressure_out", "wind_high"};
 
 // Bits of kRuleBits that the code names (their order there).
-constexpr int kConsumptionBit = 6, kNoDataBit = 7, kFirstFaultBit = 8, kLastFaultBit = 10;
+constexpr int kFrequencyBit = 4, kConsumptionBit = 6, kNoDataBit = 7, kFirstFaultBit = 8,
+              kLastFaultBit = 10, kVoltageOutBit = 12;
 // The threshold rules of a meter (bits 0-5), of a station (0-3) and of a
 // grid operator (frequency_out 4, utilisation_high..stability_low 11-13).
 constexpr uint32_t kThresholdBits = 0x3f | 1u << 11 | 1u << 12 | 1u << 13;
+
+static_assert(kRuleBits[kFrequencyBit] == "frequency_out" &&
+              kRuleBits[kConsumptionBit] == "consumption_high" &&
+              kRuleBits[kNoDataBit] == "no_data" && kRuleBits[kFirstFaultBit] == "stuck_register" &&
+              kRuleBits[kLastFaultBit] == "repeated_rollovers" &&
+              kRuleBits[kVoltageOutBit] == "voltage_out");
 
 int KindOf(SeriesKind kind) { return static_cast<int>(model::EntityKindOf(kind)) - 1; }
 SeriesKind SeriesOf(int kind) { return static_cast<SeriesKind>(kind + 1); }
@@ -389,8 +396,7 @@ void DetectionService::Sweep(Output* out) {
   // open for hours, and a meter that dies then is the meter's fault. Not
   // area_outage itself: nothing clears it, so it stays open, and counting
   // it kept every later silent meter of the area on the operator for good.
-  static const uint32_t kDisturbance = (1u << RuleBit("frequency_out")) |
-                                       (1u << RuleBit("voltage_out")) | (1u << RuleBit("no_data"));
+  constexpr uint32_t kDisturbance = 1u << kFrequencyBit | 1u << kVoltageOutBit | 1u << kNoDataBit;
   auto disturbed = [this](const std::string& op) {
     Result<std::optional<uint32_t>> key = keys_.Find(SeriesKind::kGridStatus, op);
     return key && *key && (Watched(kOperator, **key) & kDisturbance) != 0;
@@ -402,7 +408,7 @@ void DetectionService::Sweep(Output* out) {
       const std::string id = IdOf(kind, v.key);
       if (id.empty()) continue;
       out->clears.push_back({v.kind, id, "no_data", front_ms_});
-      out->owners.push_back({kind, v.key, RuleBit("no_data")});
+      out->owners.push_back({kind, v.key, kNoDataBit});
       continue;
     }
     if (v.kind == SourceKind::kMeter) {
@@ -415,7 +421,7 @@ void DetectionService::Sweep(Output* out) {
         continue;
       }
     }
-    Watched(kind, v.key) |= 1u << RuleBit("no_data");
+    Watched(kind, v.key) |= 1u << kNoDataBit;
     out->findings.push_back(std::move(*v.finding));
   }
   for (const auto& [op, area] : areas) {
