@@ -73,7 +73,7 @@ std::optional<ConsumptionDetector::Judged> ConsumptionDetector::Reference(
     return Judged{UnpackLevel(level_[bin]), UnpackSpread(spread_[bin]), High(bin)};
   }
   if (history >= static_cast<int64_t>(rules.window_hours * kHourMs)) {
-    return Judged{roll_mean_, std::sqrt(roll_var_)};
+    return Judged{roll_mean_, std::sqrt(roll_var_), AnyHourHigh()};
   }
   return std::nullopt;
 }
@@ -130,6 +130,13 @@ void ConsumptionDetector::Learn(int bin, double y, double quarter_kwh, int inter
 double ConsumptionDetector::High(int bin) const {
   const int16_t q = std::max(high_now_[bin % kHours], high_before_[bin % kHours]);
   return high_period_ == INT64_MIN || q == kNoHigh ? -INFINITY : UnpackLevel(q);
+}
+
+double ConsumptionDetector::AnyHourHigh() const {
+  if (high_period_ == INT64_MIN) return -INFINITY;
+  const int16_t q = std::max(*std::max_element(high_now_.begin(), high_now_.end()),
+                             *std::max_element(high_before_.begin(), high_before_.end()));
+  return q == kNoHigh ? -INFINITY : UnpackLevel(q);
 }
 
 void ConsumptionDetector::LearnHigh(int bin, double y, int64_t end_ms) {

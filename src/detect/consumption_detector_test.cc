@@ -198,5 +198,18 @@ TEST_F(ConsumptionDetectorTest, RollingWindowJudgesBeforeTheBaselineIsReady) {
   ASSERT_TRUE(v && v->fired());
 }
 
+// Before the baseline knows the hours, a kettle at 03:00 (14 times the
+// night, about the evening peak of the days seen) is ordinary.
+TEST_F(ConsumptionDetectorTest, RollingWindowDoesNotFireBelowTheMetersHighSoFar) {
+  FeedUsual(0, 3 * 96 + 12);  // three days and three hours
+  std::optional<Verdict> v = Judge(3 * 96 + 12, 0.7, Usual(3 * 96 + 13));
+  ASSERT_TRUE(v.has_value());
+  EXPECT_FALSE(v->fired());
+  // Twice the highest quarter hour so far is a spike.
+  v = Judge(3 * 96 + 20, 1.4, Usual(3 * 96 + 21));
+  ASSERT_TRUE(v.has_value());
+  EXPECT_TRUE(v->fired());
+}
+
 }  // namespace
 }  // namespace metrify::detect
