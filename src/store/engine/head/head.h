@@ -96,7 +96,9 @@ class Head {
   struct PartitionKeyHash {
     size_t operator()(const PartitionKey& k) const;
   };
-  struct Shard {
+  // A cache line (or two) of its own: readers' lock traffic on one shard
+  // must not evict the map header an appender needs in the next one.
+  struct alignas(64) Shard {
     mutable std::shared_mutex mu;
     std::unordered_map<PartitionKey, SeriesDay, PartitionKeyHash> days;
   };
