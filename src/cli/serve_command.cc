@@ -197,6 +197,10 @@ void Serve(const ConfigOptions& options) {
   obs::MetricsRegistry metrics;
   api::Api api(registry, health, metrics, series);
   if (validation) RegisterValidationMetrics(metrics, *validation);
+  ingest.set_counter(&metrics.AddCounter(
+      "metrify_ingest_samples_total",
+      "Items of ingest bodies by kind and outcome (inserted, unchanged, revised, rejected)",
+      {"kind", "outcome"}));
   if (alerting) alerting->RegisterMetrics(metrics);
 
   http::HttpServer server(

@@ -86,14 +86,30 @@ Result<IngestOutcome> IngestService::Ingest(model::SeriesKind kind, std::string*
             [](const parse::ItemError& a, const parse::ItemError& b) { return a.index < b.index; });
   outcome.rejected = outcome.errors.size();
   outcome.accepted = samples.size();
-  if (samples.empty()) return outcome;
+  if (samples.empty()) {
+    Count(kind, outcome);
+    return outcome;
+  }
   METRIFY_ASSIGN_OR_RETURN(engine::AppendCounts counts, engine_.Append(kind, samples));
   outcome.inserted = counts.inserted;
   outcome.unchanged = counts.unchanged;
   outcome.revised = counts.revised;
+  Count(kind, outcome);
   // Retries that changed nothing need no validation.
   if (observer_ && counts.inserted + counts.revised > 0) observer_(kind, samples);
   return outcome;
+}
+
+void IngestService::Count(model::SeriesKind kind, const IngestOutcome& outcome) const {
+  if (!samples_) return;
+  const std::string name(model::SeriesKindName(kind));
+  const std::pair<const char*, size_t> outcomes[] = {{"inserted", outcome.inserted},
+                                                     {"unchanged", outcome.unchanged},
+                                                     {"revised", outcome.revised},
+                                                     {"rejected", outcome.rejected}};
+  for (const auto& [label, n] : outcomes) {
+    if (n > 0) samples_->Inc({name, label}, static_cast<double>(n));
+  }
 }
 
 }  // namespace metrify::ingest

@@ -16,6 +16,7 @@
 
 #include "common/result.h"
 #include "ingest/entity_keys.h"
+#include "obs/metrics.h"
 #include "parse/sample_parser.h"
 #include "registry/registry.h"
 #include "store/engine/readings_engine.h"
@@ -49,6 +50,10 @@ class IngestService {
   using SamplesObserver =
       std::function<void(model::SeriesKind, std::span<const engine::wal::WalSample>)>;
   void set_observer(SamplesObserver observer) { observer_ = std::move(observer); }
+  // Counts every item of every body by kind and outcome (inserted,
+  // unchanged, revised, rejected): metrify_ingest_samples_total on /metrics.
+  // A counter with the labels {kind, outcome}, or null. Set before use.
+  void set_counter(obs::Counter* samples) { samples_ = samples; }
 
   // Ingests `body` (grown in capacity for the parser, contents unchanged).
   // `path_entity_id` is the id of /smart-meters/{id}/readings and the like,
@@ -63,12 +68,14 @@ class IngestService {
   // The key of `id`, registering it when allowed. nullopt: reject the item.
   Result<std::optional<uint32_t>> Resolve(model::SeriesKind kind, const std::string& id,
                                           IngestOutcome* outcome);
+  void Count(model::SeriesKind kind, const IngestOutcome& outcome) const;
 
   engine::ReadingsEngine& engine_;
   EntityKeys& keys_;
   registry::Registry& registry_;
   const bool auto_register_;
   SamplesObserver observer_;
+  obs::Counter* samples_ = nullptr;
 };
 
 }  // namespace metrify::ingest

@@ -133,6 +133,36 @@ TEST_F(ApiMetricsTest, ValidationReportsItsProgress) {
   EXPECT_EQ(MetricValue(Get("/metrics").body, "metrify_vee_errors_total", ""), 0.0);
 }
 
+// Ingest counts every item by kind and outcome; the response is sent after
+// the count, so a scrape right after it sees the new totals.
+TEST_F(ApiMetricsTest, IngestCountsItemsByKindAndOutcome) {
+  ASSERT_THAT(Post(kMeters, R"({"id":"MTR-INGEST-1"})").status, ::testing::AnyOf(201, 409));
+  auto value = [this](const char* outcome) {
+    return MetricValue(Get("/metrics").body, "metrify_ingest_samples_total",
+                       std::string(R"(kind="reading",outcome=")") + outcome + "\"")
+        .value_or(0);
+  };
+  const double inserted = value("inserted"), unchanged = value("unchanged"),
+               revised = value("revised"), rejected = value("rejected");
+  const std::string csv =
+      "meter_id,timestamp,energy_kwh\n"
+      "MTR-INGEST-1,1736900100000,0.25\n"
+      "MTR-INGEST-1,1736901000000,0.5\n"
+      "MTR-INGEST-UNKNOWN,1736901000000,0.5\n";
+  ASSERT_EQ(Post("/api/v1/readings", csv, "text/csv").status, 200);
+  EXPECT_EQ(value("inserted"), inserted + 2);
+  EXPECT_EQ(value("rejected"), rejected + 1);
+  // The same again, one value changed: a retry and a revision.
+  const std::string again =
+      "meter_id,timestamp,energy_kwh\n"
+      "MTR-INGEST-1,1736900100000,0.25\n"
+      "MTR-INGEST-1,1736901000000,0.75\n";
+  ASSERT_EQ(Post("/api/v1/readings", again, "text/csv").status, 200);
+  EXPECT_EQ(value("inserted"), inserted + 2);
+  EXPECT_EQ(value("unchanged"), unchanged + 1);
+  EXPECT_EQ(value("revised"), revised + 1);
+}
+
 TEST(ApiMetricsVeeOffTest, WithValidationOffThereIsNoValidation) {
   ServerOptions options;
   options.env = {{"METRIFY_VEE_ENABLED", "false"}};
