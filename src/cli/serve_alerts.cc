@@ -78,6 +78,10 @@ void Alerting::RegisterMetrics(obs::MetricsRegistry& metrics) {
       .SetCallback([this] { return static_cast<double>(detection->stats().queued); });
   metrics.AddCounter("metrify_detect_samples_total", "Samples judged by the detectors")
       .SetCallback([this] { return static_cast<double>(detection->stats().samples); });
+  metrics
+      .AddCounter("metrify_detect_attributed_total",
+                  "Meter frequency_out findings left to the grid operator's open alert")
+      .SetCallback([this] { return static_cast<double>(detection->stats().attributed); });
   metrics.AddCounter("metrify_alert_findings_total", "Findings reported by the detectors")
       .SetCallback([this] { return static_cast<double>(manager->stats().findings); });
   metrics.AddCounter("metrify_alerts_opened_total", "Alerts opened").SetCallback([this] {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <utility>
 
 #include <pthread.h>
 
@@ -52,6 +53,10 @@ constexpr std::array<std::string_view, 15> kRuleBits = {
 // The weather rules share bits with the meter rules above (never the same source).
 constexpr std::array<std::string_view, 4> kWeatherBits = {"temperature_out", "humidity_high",
                                                           "pressure_out", "wind_high"};
+
+// How long (data time) a meter's frequency_out waits for its operator's
+// status of the same time before it is raised on its own.
+constexpr int64_t kHoldFrequencyMs = 15 * 60'000;
 
 // Bits of kRuleBits that the code names (their order there).
 constexpr int kFrequencyBit = 4, kConsumptionBit = 6, kNoDataBit = 7, kFirstFaultBit = 8,
@@ -204,6 +209,7 @@ void DetectionService::Run() {
       Judge(batch, &pending);
       judged += batch.samples.size();
     }
+    ReleaseHeld(drain, &pending);
     const auto now = Clock::now();
     if (drain || now >= next_sweep_) {
       Sweep(&pending);
@@ -227,6 +233,7 @@ void DetectionService::Run() {
     stats_.samples += judged;
     stats_.findings += findings;
     stats_.clears += clears;
+    stats_.attributed += std::exchange(attributed_, 0);
     if (queue_.empty() && pending.findings.empty() && pending.clears.empty()) idle_.notify_all();
   }
 }
@@ -253,6 +260,10 @@ void DetectionService::Judge(const Batch& batch, Output* out) {
   for (const engine::wal::WalSample& s : batch.samples) {
     if (s.timestamp_ms <= front_limit) front_ms_ = std::max(front_ms_, s.timestamp_ms);
     silence_.Seen(source, s.entity_key, s.timestamp_ms);
+    if (batch.kind == SeriesKind::kGridStatus) {
+      if (s.entity_key >= operator_seen_.size()) operator_seen_.resize(s.entity_key + 1, INT64_MIN);
+      operator_seen_[s.entity_key] = std::max(operator_seen_[s.entity_key], s.timestamp_ms);
+    }
     verdicts_.clear();
     std::string id;
     switch (batch.kind) {
@@ -279,6 +290,18 @@ void DetectionService::JudgeReading(const engine::wal::WalSample& s, Output* out
   // Clears are of use only where something fired (Collect).
   CheckReading(options_.rules.meter, s, "", &verdicts_, meter.rated_current_a,
                (Watched(kMeter, s.entity_key) & kThresholdBits) != 0);
+  // One grid event, one alert: the operator's (every meter of the area sees
+  // the same frequency). Whether the operator saw it may be known only once
+  // its status for that time has come: until then the finding waits.
+  const auto frequency = std::find_if(verdicts_.begin(), verdicts_.end(), [](const Verdict& v) {
+    return v.fired() && v.rule == kRuleBits[kFrequencyBit];
+  });
+  if (frequency != verdicts_.end() && OperatorKey(meter) >= 0) {
+    held_frequency_.push_back(
+        {std::move(*frequency->finding), s.entity_key, static_cast<uint32_t>(meter.operator_key)});
+    held_frequency_.back().finding.source_id = meter.id;
+    verdicts_.erase(frequency);
+  }
   if ((s.present >> kEnergy) & 1u) {
     if (std::optional<Verdict> v =
             meter.consumption.Observe(s.timestamp_ms, s.values[kEnergy], s.interval_s,
@@ -299,12 +322,7 @@ void DetectionService::Collect(int kind, uint32_t key, int64_t at_ms,
       if (id.empty()) id = IdOf(kind, key);
       if (id.empty()) return;  // deleted since
       v.finding->source_id = id;
-      v.finding->source_kind = static_cast<SourceKind>(kind);
-      out->findings.push_back(std::move(*v.finding));
-      if (const int bit = RuleBit(v.rule); bit >= 0) {
-        Watched(kind, key) |= 1u << bit;
-        clear_since_.erase(GateKey(kind, key, bit));  // the condition is back
-      }
+      Emit(kind, key, std::move(*v.finding), out);
       continue;
     }
     // Most clears are of sources where nothing ever fired.
@@ -318,6 +336,15 @@ void DetectionService::Collect(int kind, uint32_t key, int64_t at_ms,
     out->clears.push_back({static_cast<SourceKind>(kind), id, std::string(v.rule), at_ms});
     out->owners.push_back({kind, key, bit});
   }
+}
+
+void DetectionService::Emit(int kind, uint32_t key, alerts::Finding finding, Output* out) {
+  finding.source_kind = static_cast<SourceKind>(kind);
+  if (const int bit = RuleBit(finding.rule); bit >= 0) {
+    Watched(kind, key) |= 1u << bit;
+    clear_since_.erase(GateKey(kind, key, bit));  // the condition is back
+  }
+  out->findings.push_back(std::move(finding));
 }
 
 std::string_view DetectionService::TypeOf(int kind, int bit) {
@@ -352,6 +379,7 @@ DetectionService::MeterState& DetectionService::Meter(uint32_t key, int64_t t_ms
   // Asked again every 12 hours of data: an hour off for part of the two
   // DST days is of no consequence to an hour-of-week baseline.
   meter.info_until_ms = t_ms + 12 * kHourMs;
+  meter.operator_key = MeterState::kUnknown;
   std::optional<vee::MeterInfo> info =
       options_.meter_info ? options_.meter_info(key) : std::nullopt;
   meter.utc_offset_s = 0;
@@ -368,6 +396,36 @@ DetectionService::MeterState& DetectionService::Meter(uint32_t key, int64_t t_ms
   const int64_t local_s = local.day * 86'400 + local.second;
   meter.utc_offset_s = static_cast<int32_t>(local_s - t_ms / 1000);
   return meter;
+}
+
+int64_t DetectionService::OperatorKey(MeterState& meter) {
+  if (meter.operator_key == MeterState::kUnknown) {
+    meter.operator_key = MeterState::kNone;
+    Result<model::Meter> m = registry_.Get<model::Meter>(meter.id);
+    if (m && !m->grid_operator_id.empty()) {
+      Result<std::optional<uint32_t>> key =
+          keys_.Find(SeriesKind::kGridStatus, m->grid_operator_id);
+      if (key && *key) meter.operator_key = **key;
+    }
+  }
+  return meter.operator_key;
+}
+
+void DetectionService::ReleaseHeld(bool all, Output* out) {
+  size_t kept = 0;
+  for (HeldFinding& h : held_frequency_) {
+    const bool operator_out = (Watched(kOperator, h.operator_key) >> kFrequencyBit) & 1u;
+    const bool operator_judged =
+        h.operator_key < operator_seen_.size() && operator_seen_[h.operator_key] >= h.finding.at_ms;
+    if (operator_out) {
+      ++attributed_;
+    } else if (all || operator_judged || front_ms_ >= h.finding.at_ms + kHoldFrequencyMs) {
+      Emit(kMeter, h.meter_key, std::move(h.finding), out);
+    } else {
+      held_frequency_[kept++] = std::move(h);
+    }
+  }
+  held_frequency_.resize(kept);
 }
 
 std::optional<double> DetectionService::CapacityOf(uint32_t key) {

@@ -21,7 +21,13 @@
 //
 // Grid-aware: a meter falling silent while its grid operator has an open
 // alert (a disturbance, or the operator itself silent) is not raised on its
-// own: the operator gets one area_outage finding counting such meters.
+// own: the operator gets one area_outage finding counting such meters. A
+// meter measuring the frequency out of band while its operator's own
+// frequency_out alert is open is the same grid event seen from one house:
+// it raises nothing of its own (counted in DetectionStats::attributed). Its
+// finding waits until the operator's status of that time has been judged
+// (at most 15 minutes of data time), so the order in which a sender
+// delivers meters and grid status does not matter.
 //
 // Thread safety: all public methods may be called from any thread.
 #pragma once
@@ -53,11 +59,12 @@
 namespace metrify::detect {
 
 struct DetectionStats {
-  uint64_t samples = 0;   // judged
-  uint64_t findings = 0;  // reported to the manager
-  uint64_t clears = 0;    // reported to the manager
-  uint64_t errors = 0;    // batches the manager could not store (retried)
-  size_t queued = 0;      // samples waiting
+  uint64_t samples = 0;     // judged
+  uint64_t findings = 0;    // reported to the manager
+  uint64_t clears = 0;      // reported to the manager
+  uint64_t errors = 0;      // batches the manager could not store (retried)
+  uint64_t attributed = 0;  // meter frequency_out findings left to the operator's open alert
+  size_t queued = 0;        // samples waiting
 };
 
 class DetectionService {
@@ -108,6 +115,10 @@ class DetectionService {
     int32_t utc_offset_s = 0;
     std::optional<double> rated_current_a;
     std::string id;  // "" when deleted
+    // Its grid operator's key: kUnknown until a finding needs it (asked
+    // again with the rest every 12 hours), kNone without an operator.
+    static constexpr int64_t kUnknown = -2, kNone = -1;
+    int64_t operator_key = kUnknown;
   };
   // Whose watched bit a clear is: released clears unset it.
   struct Owner {
@@ -127,6 +138,14 @@ class DetectionService {
   void TakeWindows(Output& windows, Output* out);
   void Judge(const Batch& batch, Output* out);
   void JudgeReading(const engine::wal::WalSample& s, Output* out);
+  // The key of `meter`'s grid operator, or MeterState::kNone.
+  int64_t OperatorKey(MeterState& meter);
+  // Decides the held meter frequency_out findings whose operator's status
+  // for their time has come (or all of them): dropped while the operator's
+  // own frequency_out is open, else raised.
+  void ReleaseHeld(bool all, Output* out);
+  // A fired finding of source (kind, key) into *out; its rule is watched.
+  void Emit(int kind, uint32_t key, alerts::Finding finding, Output* out);
   // Turns verdicts of source (kind, key) into findings and the clears
   // worth sending; `id` is filled on first need.
   void Collect(int kind, uint32_t key, int64_t at_ms, std::vector<Verdict>& verdicts,
@@ -165,6 +184,7 @@ class DetectionService {
   Output from_windows_;           // guarded by mu_ (OnWindow's)
   bool sweep_requested_ = false;  // guarded by mu_
   DetectionStats stats_;          // guarded by mu_
+  uint64_t attributed_ = 0;       // the worker's, added to stats_ each turn
 
   // The worker's own (OnWindow's faults_ under faults_mu_).
   std::vector<std::unique_ptr<MeterState>> meters_;
@@ -176,8 +196,15 @@ class DetectionService {
                      std::pair<std::optional<double>, std::chrono::steady_clock::time_point>>
       capacity_;
   std::mutex faults_mu_;
-  std::unordered_map<uint32_t, MeterFaults> faults_;         // guarded by faults_mu_
-  std::vector<Verdict> verdicts_;                            // scratch
+  std::unordered_map<uint32_t, MeterFaults> faults_;  // guarded by faults_mu_
+  std::vector<Verdict> verdicts_;                     // scratch
+  // Meter frequency_out findings waiting for their operator's status.
+  struct HeldFinding {
+    alerts::Finding finding;
+    uint32_t meter_key, operator_key;
+  };
+  std::vector<HeldFinding> held_frequency_;
+  std::vector<int64_t> operator_seen_;  // newest grid status time per operator key
   std::unordered_map<std::string, vee::LocalClock> clocks_;  // by zone name
   // Data time of the first clear since the newest finding, by GateKey.
   std::unordered_map<uint64_t, int64_t> clear_since_;

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "alerts/alert_store.h"
@@ -69,8 +72,9 @@ class DetectionServiceTest : public ::testing::Test {
 
   // One quarter hour ending at `t`: a reading of each meter in `meters`
   // and the operator's status with `frequency_hz` and `utilisation_pct`.
+  // With `meter_frequency_hz`, the meters measure that frequency too.
   void Quarter(int64_t t, const std::vector<std::string>& meters, double frequency_hz,
-               double utilisation_pct) {
+               double utilisation_pct, std::optional<double> meter_frequency_hz = std::nullopt) {
     std::vector<WalSample> readings;
     for (const std::string& id : meters) {
       WalSample& s = readings.emplace_back();
@@ -80,6 +84,10 @@ class DetectionServiceTest : public ::testing::Test {
       s.present = (1u << 0) | (1u << 3);  // energy_kwh, voltage_v
       s.values[0] = 0.1;
       s.values[3] = 230;
+      if (meter_frequency_hz) {
+        s.present |= 1u << 6;  // frequency_hz
+        s.values[6] = *meter_frequency_hz;
+      }
     }
     WalSample grid;
     grid.entity_key = Key(SeriesKind::kGridStatus, "OP1");
@@ -119,6 +127,52 @@ TEST_F(DetectionServiceTest, MeterSilentDuringAGridDisturbanceIsCountedOnTheOper
   Quarter(kT0 + kQ, {"M1", "M2"}, 48.9, 50);  // frequency_out (critical below 49)
   for (int q = 2; q <= 20; ++q) Quarter(kT0 + q * kQ, {"M2"}, 48.9, 50);
   EXPECT_EQ(Open(), (std::vector<std::string>{"OP1/area_outage", "OP1/frequency_out"}));
+}
+
+// Every meter of the area measures the same grid frequency: while the
+// operator's frequency_out is open, theirs would be one alert per house for
+// one event.
+TEST_F(DetectionServiceTest, MeterFrequencyOutDuringTheOperatorsOwnIsLeftToIt) {
+  Quarter(kT0 + kQ, {"M1", "M2"}, 49.3, 50, 50.0);  // the operator reports it first
+  Quarter(kT0 + 2 * kQ, {"M1", "M2"}, 49.3, 50, 49.3);
+  Quarter(kT0 + 3 * kQ, {"M1", "M2"}, 49.3, 50, 49.3);
+  EXPECT_EQ(Open(), (std::vector<std::string>{"OP1/frequency_out"}));
+  EXPECT_EQ(service_->stats().attributed, 4u);
+}
+
+// A sender may deliver the meters' quarter hour before the operator's
+// status of it: the meters' findings wait for it.
+TEST_F(DetectionServiceTest, MeterFrequencyOutWaitsForTheOperatorsStatusOfThatTime) {
+  Quarter(kT0 + kQ, {"M1", "M2"}, 50.0, 50, 50.0);
+  std::vector<WalSample> readings;
+  for (const char* id : {"M1", "M2"}) {
+    WalSample& s = readings.emplace_back();
+    s.entity_key = Key(SeriesKind::kReading, id);
+    s.timestamp_ms = kT0 + 2 * kQ;
+    s.interval_s = 900;
+    s.present = 1u << 6;  // frequency_hz
+    s.values[6] = 49.3;
+  }
+  service_->Observe(SeriesKind::kReading, readings);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // a report goes by
+  WalSample grid;
+  grid.entity_key = Key(SeriesKind::kGridStatus, "OP1");
+  grid.timestamp_ms = kT0 + 2 * kQ;
+  grid.present = 1u << 0;
+  grid.values[0] = 49.3;
+  service_->Observe(SeriesKind::kGridStatus, std::span<const WalSample>(&grid, 1));
+  service_->Drain();
+  EXPECT_EQ(Open(), (std::vector<std::string>{"OP1/frequency_out"}));
+  EXPECT_EQ(service_->stats().attributed, 2u);
+}
+
+// A meter out of band while its operator reports a normal grid measures
+// something local (or badly): that is its own alert.
+TEST_F(DetectionServiceTest, MeterFrequencyOutOnANormalGridIsTheMetersAlert) {
+  Quarter(kT0 + kQ, {"M1", "M2"}, 50.0, 50, 50.0);
+  Quarter(kT0 + 2 * kQ, {"M1", "M2"}, 50.0, 50, 49.3);
+  EXPECT_EQ(Open(), (std::vector<std::string>{"M1/frequency_out", "M2/frequency_out"}));
+  EXPECT_EQ(service_->stats().attributed, 0u);
 }
 
 // Busy evening grids keep utilisation_high (or stability_low) open for
