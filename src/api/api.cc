@@ -5,7 +5,9 @@
 
 #include "api/admin_routes.h"
 #include "api/assets.h"
+#include "api/dashboard_routes.h"
 #include "api/entity_routes.h"
+#include "api/overview_routes.h"
 #include "api/responses.h"
 #include "common/json_writer.h"
 #include "common/time.h"
@@ -35,6 +37,8 @@ Api::Api(registry::Registry& registry, HealthChecker& health, obs::MetricsRegist
   AddQualityRoutes(router_, series_);
   AddAlertRoutes(router_, series_);
   AddAdminRoutes(router_, registry_, series_.engine);
+  AddOverviewRoutes(router_, series_);
+  AddDashboardRoutes(router_);
 }
 
 namespace {

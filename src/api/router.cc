@@ -22,7 +22,11 @@ void Router::Add(std::string method, std::string pattern, RouteHandler handler) 
 bool Router::Match(std::string_view pattern, std::string_view path, PathParams* params) {
   std::vector<std::string_view> want = Split(pattern, '/');
   std::vector<std::string_view> got = Split(path, '/');
-  if (got.size() > 1 && got.back().empty()) got.pop_back();  // tolerate a trailing slash
+  // Tolerate a trailing slash. The same on both sides, or "/" (two empty
+  // parts) would match nothing.
+  for (auto* parts : {&want, &got}) {
+    if (parts->size() > 1 && parts->back().empty()) parts->pop_back();
+  }
   if (want.size() != got.size()) return false;
   PathParams found;
   for (size_t i = 0; i < want.size(); ++i) {

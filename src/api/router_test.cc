@@ -54,5 +54,20 @@ TEST(Router, HeadFallsBackToGetAndTrailingSlashIsTolerated) {
   EXPECT_EQ(router.Dispatch(head).body, "list");
 }
 
+// The root is a route of its own (the dashboard), and only the root.
+TEST(Router, RootMatchesOnlyTheRoot) {
+  Router router = MakeRouter();
+  router.Add("GET", "/", [](auto&, const PathParams&) { return Echo("root"); });
+  auto root = Request("GET", "/");
+  EXPECT_EQ(router.Dispatch(root).body, "root");
+  EXPECT_EQ(root.route, "/");
+  auto post = Request("POST", "/");
+  EXPECT_EQ(router.Dispatch(post).status, 405);
+  auto list = Request("GET", "/api/v1/smart-meters");
+  EXPECT_EQ(router.Dispatch(list).body, "list");
+  auto empty_segment = Request("GET", "/api/v1/smart-meters//");
+  EXPECT_EQ(router.Dispatch(empty_segment).status, 404);
+}
+
 }  // namespace
 }  // namespace metrify::api
