@@ -1,7 +1,9 @@
 // #/alerts: alerts filtered and paged (GET /api/v1/alerts), acknowledged and
 // resolved with POST /api/v1/alerts/{id}/acknowledge|resolve {"by","note"}.
 // The name is remembered in localStorage; the filters live in the hash.
-import { badge, card, el, errorBox, fmtNumber, fmtTime, getJSON, postJSON, table, setQuery } from './api.js';
+import {
+  badge, card, el, errorBox, filtersOf, fmtNumber, fmtTime, getJSON, postJSON, table, setQuery,
+} from './api.js';
 import { pager } from './meters.js';
 
 const kPageSize = 50;
@@ -14,12 +16,7 @@ const kChoices = {
 };
 
 export async function renderAlerts(main, _params, query, ctx) {
-  const filters = {
-    state: query.get('state') || '',
-    severity: query.get('severity') || '',
-    type: query.get('type') || '',
-    source: query.get('source') || '',
-  };
+  const filters = filtersOf(query, ['state', 'severity', 'type', 'source']);
   const page = Number(query.get('page') || 1);
   const who = el('input', { name: 'by', value: localStorage.getItem('metrify.by') || 'dashboard', dataset: { testid: 'by' } });
   const note = el('input', { name: 'note', placeholder: 'note (optional)', dataset: { testid: 'note' } });

@@ -65,6 +65,11 @@ export function parseHash() {
   return { path, query: new URLSearchParams(query) };
 }
 
+// The page's filters named `names` from its query ('' when absent).
+export function filtersOf(query, names) {
+  return Object.fromEntries(names.map((name) => [name, query.get(name) || '']));
+}
+
 // Replaces the page's query in the hash (a new history entry), which renders again.
 export function setQuery(values) {
   const { path } = parseHash();

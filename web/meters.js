@@ -3,7 +3,7 @@
 // (GET /api/v1/smart-meters/{id}/readings), its quality per day
 // (GET /api/v1/quality/meters/{id}) and its alerts (GET /api/v1/alerts).
 import {
-  addDays, badge, card, el, errorBox, fmtNumber, fmtPercent, fmtTime, getJSON, localDate,
+  addDays, badge, card, el, errorBox, filtersOf, fmtNumber, fmtPercent, fmtTime, getJSON, localDate,
   localMidnight, parseLocalDate, seconds, setQuery, table, url,
 } from './api.js';
 import { colors, emptyNote, lineChart, pointsOnly } from './charts.js';
@@ -23,12 +23,7 @@ function select(name, choices, current, labelFor = (c) => c || 'any') {
 // ---- the list ----------------------------------------------------------------
 
 export async function renderMeterList(main, _params, query, ctx) {
-  const filters = {
-    status: query.get('status') || '',
-    city: query.get('city') || '',
-    segment: query.get('segment') || '',
-    operator: query.get('operator') || '',
-  };
+  const filters = filtersOf(query, ['status', 'city', 'segment', 'operator']);
   const page = Number(query.get('page') || 1);
   main.append(el('h1', {}, 'Meters'), searchForm(filters));
   const body = await getJSON('/api/v1/smart-meters', { ...filters, page, page_size: kPageSize });
