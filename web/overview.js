@@ -151,25 +151,21 @@ async function fillConsumption(section, ctx) {
   });
 }
 
-// Per meter for one day, so the tiers can be counted; the fleet's shares
-// are the sums of the meters' intervals.
+// The fleet's quality yesterday as one group: its interval counts and the
+// meters per tier (a group per meter would be megabytes at 10,000 meters).
 async function fillQuality(section, ctx) {
   const day = localMidnight(-1);
   const body = await getJSON('/api/v1/quality/summary', {
-    start: localDate(day), end: localDate(localMidnight(0)), group_by: 'meter',
+    start: localDate(day), end: localDate(localMidnight(0)), group_by: 'none',
   });
   if (!ctx.current()) return;
-  const tiers = Object.fromEntries(kTiers.map((t) => [t, 0]));
-  const sums = { expected: 0, measured: 0, estimated: 0, edited: 0, invalid: 0, missing: 0 };
-  let below = 0;
-  for (const g of body.groups) {
-    tiers[g.tier ?? 'UNKNOWN'] = (tiers[g.tier ?? 'UNKNOWN'] ?? 0) + 1;
-    for (const k of Object.keys(sums)) sums[k] += g[k] ?? 0;
-    if (g.below && g.below.length) below++;
-  }
-  const rows = kTiers.map((t) => el('tr', {}, el('td', {}, badge(t)), el('td', { class: 'num' }, fmtNumber(tiers[t], 0))));
+  const fleet = body.groups[0] ?? { meters: 0, meters_below: 0, meters_by_tier: {} };
+  const sums = Object.fromEntries(
+    ['expected', 'measured', 'estimated', 'edited', 'invalid', 'missing'].map((k) => [k, fleet[k] ?? 0]));
+  const rows = kTiers.map((t) =>
+    el('tr', {}, el('td', {}, badge(t)), el('td', { class: 'num' }, fmtNumber(fleet.meters_by_tier[t] ?? 0, 0))));
   section.append(
-    el('div', { class: 'muted' }, `${body.first_day}: ${below} of ${body.groups.length} meters below the thresholds`),
+    el('div', { class: 'muted' }, `${body.first_day}: ${fleet.meters_below} of ${fleet.meters} meters below the thresholds`),
     sharesBar(sums),
     table(['tier', 'meters'], rows, { dataset: { testid: 'quality-tiers' } }));
 }

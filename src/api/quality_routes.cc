@@ -444,6 +444,9 @@ void WriteGroup(JsonWriter& w, std::string_view name, const vee::GroupQuality& g
   w.Key("meters").Int(g.meters);
   w.Key("meters_below").Int(g.meters_below);
   w.Key("meters_without_data").Int(g.meters_without_data);
+  w.Key("meters_by_tier").BeginObject();
+  for (size_t i = 0; i < g.kTiers.size(); ++i) w.Key(g.kTiers[i]).Int(g.meters_by_tier[i]);
+  w.EndObject();
   WriteRange(w, g.range, "meter_days");
   WriteBelow(w, g.range.tally, min);
   w.EndObject();

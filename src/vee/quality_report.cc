@@ -266,6 +266,8 @@ void GroupQuality::Add(const RangeQuality& meter, const QualityThresholds& min) 
   ++meters;
   meters_below += !Below(meter.tally, min).empty();
   meters_without_data += meter.tally.expected == 0;
+  const std::string_view tier = QualityTier(meter.tally.Quality());
+  for (size_t i = 0; i < kTiers.size(); ++i) meters_by_tier[i] += kTiers[i] == tier;
 }
 
 }  // namespace metrify::vee

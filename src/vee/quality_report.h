@@ -144,10 +144,16 @@ RangeQuality Summarize(std::span<const DayQuality> days, const QualityThresholds
 
 // Meters added up (a fleet summary's group).
 struct GroupQuality {
+  // The tiers in the order meters_by_tier counts them.
+  static constexpr std::array<std::string_view, 5> kTiers = {"EXCELLENT", "GOOD", "FAIR", "POOR",
+                                                             "UNKNOWN"};
   RangeQuality range;
   int64_t meters = 0;
   int64_t meters_below = 0;         // whose range total has a figure below its threshold
   int64_t meters_without_data = 0;  // with nothing due in the range
+  // Meters by the tier of their range total's quality (kTiers' order): a
+  // fleet's tiers without a group per meter.
+  std::array<int64_t, kTiers.size()> meters_by_tier{};
 
   void Add(const RangeQuality& meter, const QualityThresholds& min);
 };

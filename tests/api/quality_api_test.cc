@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "support/api_fixture.h"
 #include "support/quality_data.h"
 
@@ -246,6 +248,17 @@ TEST_F(QualityApiTest, SummaryGroupsMetersAndCountsThoseBelow) {
             (std::vector<std::string>{"QA-SUM-1", "QA-SUM-2"}));
   EXPECT_EQ(per_meter.Number("/groups/0/completeness"), 1);
   EXPECT_EQ(per_meter.Int("/groups/0/meters_below"), 0);
+  // The city's tiers count what each meter's own group says.
+  std::map<std::string, int64_t> tiers;
+  for (size_t i = 0; i < per_meter.Size("/groups"); ++i) {
+    ++tiers[per_meter.String("/groups/" + std::to_string(i) + "/tier")];
+  }
+  int64_t counted = 0;
+  for (const char* tier : {"EXCELLENT", "GOOD", "FAIR", "POOR", "UNKNOWN"}) {
+    EXPECT_EQ(city.Int(std::string("/groups/0/meters_by_tier/") + tier), tiers[tier]) << tier;
+    counted += city.Int(std::string("/groups/0/meters_by_tier/") + tier);
+  }
+  EXPECT_EQ(counted, 2);
   JsonDoc by_operator = Summary(range + "&group_by=operator");
   EXPECT_EQ(by_operator.Strings("/groups", "group"), (std::vector<std::string>{"QA-OP"}));
   JsonDoc none = Summary(range);
