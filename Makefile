@@ -37,6 +37,7 @@ bench: build
 	./$(BUILD_DIR)/estimation_bench
 	./$(BUILD_DIR)/metrify bench ingest --meters 10000 --days 7
 	./$(BUILD_DIR)/metrify bench query
+	node bench/dashboard_bench.mjs --binary $(BUILD_DIR)/metrify --meters 10000 --days 2
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
