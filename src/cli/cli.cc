@@ -25,6 +25,7 @@ int RunCli(int argc, char** argv) {
   AddConfigCommand(app);
   AddBackupCommands(app);
   AddSimulateCommand(app);
+  AddMigrateCommand(app);
   AddBenchCommand(app);
   AddVersionCommand(app);
   try {

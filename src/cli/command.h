@@ -26,6 +26,7 @@ void AddAlertsCommand(CLI::App& app);
 void AddBenchCommand(CLI::App& app);
 void AddBackupCommands(CLI::App& app);  // backup and restore
 void AddSimulateCommand(CLI::App& app);
+void AddMigrateCommand(CLI::App& app);  // migrate up|status (PostgreSQL)
 
 // Prints "metrify: <message>" to stderr and ends the command with `code`.
 [[noreturn]] void Fail(ExitCode code, const std::string& message);

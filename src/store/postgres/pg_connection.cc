@@ -1,0 +1,95 @@
+#include "store/postgres/pg_connection.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "config/redact.h"
+
+namespace metrify::store {
+
+namespace {
+
+// libpq's messages end with a newline and may run over several lines.
+std::string Clean(const char* message) {
+  std::string text = message ? message : "";
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  std::string out;
+  for (char c : text) {
+    if (c == '\n' || c == '\t') c = ' ';
+    if (c == ' ' && !out.empty() && out.back() == ' ') continue;
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+int64_t PgRows::Int(int row, int column) const {
+  std::string_view text = Text(row, column);
+  int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& url,
+                                                            std::chrono::seconds timeout) {
+  const std::string seconds = std::to_string(std::max<int64_t>(1, timeout.count()));
+  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
+  const char* values[] = {url.c_str(), seconds.c_str(), "metrify", nullptr};
+  // expand_dbname: the URL's own parts, then these.
+  PGconn* conn = PQconnectdbParams(keys, values, 1);
+  if (conn == nullptr) return Status::ResourceExhausted("libpq could not allocate a connection");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string reason = Clean(PQerrorMessage(conn));
+    PQfinish(conn);
+    return Status::Unavailable(
+        fmt::format("cannot connect to PostgreSQL at {}: {}", config::RedactUrl(url), reason));
+  }
+  // NOTICEs ("relation ... already exists, skipping") are not for the user.
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
+  std::string where = fmt::format("{}:{}/{}", PQhost(conn), PQport(conn), PQdb(conn));
+  return std::unique_ptr<PgConnection>(new PgConnection(conn, std::move(where)));
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+Status PgConnection::ErrorOf(PGresult* result, std::string_view what) const {
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string message = Clean(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
+  if (message.empty()) message = Clean(PQerrorMessage(conn_));
+  const std::string text = fmt::format("PostgreSQL at {}: {}: {}", where_, what, message);
+  std::string_view code = state ? state : "";
+  if (PQstatus(conn_) != CONNECTION_OK || code.starts_with("08")) return Status::Unavailable(text);
+  if (code.starts_with("23")) return Status::Conflict(text);
+  return Status::Internal(text);
+}
+
+Status PgConnection::Exec(std::string_view sql) {
+  PGresult* result = PQexec(conn_, std::string(sql).c_str());
+  const ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    PQclear(result);
+    return Status::Ok();
+  }
+  Status error = ErrorOf(result, "statement failed");
+  PQclear(result);
+  return error;
+}
+
+Result<PgRows> PgConnection::Query(std::string_view sql,
+                                   const std::vector<std::optional<std::string>>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  PGresult* result = PQexecParams(conn_, std::string(sql).c_str(), static_cast<int>(values.size()),
+                                  nullptr, values.data(), nullptr, nullptr, 0);
+  const ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return PgRows(result);
+  Status error = ErrorOf(result, "query failed");
+  PQclear(result);
+  return error;
+}
+
+}  // namespace metrify::store

@@ -1,0 +1,319 @@
+#include "store/postgres/pg_migrations.h"
+
+#include <fmt/format.h>
+
+namespace metrify::store {
+
+namespace {
+
+// The registry as in the embedded store (store/sqlite/migrations.cc):
+// column names are the wire names of model/*_fields; times are epoch ms as
+// there, so both stores map rows the same way; empty text is NULL so
+// foreign keys bind only real references. key is the dense integer the
+// readings use for a meter; an identity never reuses a deleted meter's.
+constexpr std::string_view kV1Registry = R"sql(
+CREATE TABLE grid_operators (
+  key BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  control_area TEXT,
+  capacity_mw DOUBLE PRECISION,
+  voltage_level_kv DOUBLE PRECISION,
+  latitude DOUBLE PRECISION,
+  longitude DOUBLE PRECISION,
+  address TEXT,
+  postal_code TEXT,
+  city TEXT,
+  country TEXT,
+  status TEXT NOT NULL,
+  metadata JSONB,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX grid_operators_type ON grid_operators(type);
+CREATE INDEX grid_operators_status ON grid_operators(status);
+
+CREATE TABLE weather_stations (
+  key BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  provider TEXT,
+  type TEXT NOT NULL,
+  latitude DOUBLE PRECISION NOT NULL,
+  longitude DOUBLE PRECISION NOT NULL,
+  elevation_m DOUBLE PRECISION,
+  address TEXT,
+  postal_code TEXT,
+  city TEXT,
+  status TEXT NOT NULL,
+  metadata JSONB,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX weather_stations_status ON weather_stations(status);
+
+CREATE TABLE meters (
+  key BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  latitude DOUBLE PRECISION,
+  longitude DOUBLE PRECISION,
+  address TEXT,
+  postal_code TEXT,
+  city TEXT,
+  grid_operator_id TEXT REFERENCES grid_operators(id) ON UPDATE RESTRICT ON DELETE RESTRICT,
+  weather_station_id TEXT REFERENCES weather_stations(id) ON UPDATE RESTRICT ON DELETE RESTRICT,
+  manufacturer TEXT,
+  model TEXT,
+  firmware TEXT,
+  serial TEXT,
+  installation_date TEXT,
+  segment TEXT NOT NULL,
+  tariff TEXT NOT NULL,
+  load_profile TEXT,
+  timezone TEXT NOT NULL,
+  register_multiplier DOUBLE PRECISION NOT NULL,
+  register_digits INTEGER NOT NULL,
+  register_decimals INTEGER NOT NULL,
+  rated_current_a DOUBLE PRECISION,
+  annual_consumption_kwh DOUBLE PRECISION,
+  metadata JSONB,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE INDEX meters_status ON meters(status);
+CREATE INDEX meters_type ON meters(type);
+CREATE INDEX meters_segment ON meters(segment);
+CREATE INDEX meters_grid_operator ON meters(grid_operator_id);
+CREATE INDEX meters_weather_station ON meters(weather_station_id);
+CREATE INDEX meters_city ON meters(lower(city));
+)sql";
+
+// The audit log of manual edits, as in the embedded store: a row per edit,
+// never updated or deleted.
+constexpr std::string_view kV2Edits = R"sql(
+CREATE TABLE reading_edits (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  meter_key BIGINT NOT NULL,
+  meter_id TEXT NOT NULL,
+  timestamp_ms BIGINT NOT NULL,
+  energy_kwh DOUBLE PRECISION,
+  register_kwh DOUBLE PRECISION,
+  old_energy_kwh DOUBLE PRECISION,
+  old_register_kwh DOUBLE PRECISION,
+  old_status TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  edited_by TEXT NOT NULL,
+  edited_at BIGINT NOT NULL,
+  request_id TEXT
+);
+CREATE INDEX reading_edits_meter ON reading_edits(meter_key, timestamp_ms);
+)sql";
+
+// Alerts and webhook dead letters, as in the embedded store after its
+// migration 4 (no indexes by type or rule: every repeat moves last_seen).
+constexpr std::string_view kV3Alerts = R"sql(
+CREATE TABLE alerts (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  type TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  source_kind TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  message TEXT NOT NULL,
+  first_seen BIGINT NOT NULL,
+  last_seen BIGINT NOT NULL,
+  count BIGINT NOT NULL,
+  value DOUBLE PRECISION,
+  state TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  acknowledged_by TEXT,
+  acknowledge_note TEXT,
+  acknowledged_at BIGINT,
+  resolved_by TEXT,
+  resolve_note TEXT,
+  resolved_at BIGINT
+);
+CREATE UNIQUE INDEX alerts_open_key ON alerts(source_kind, source_id, rule)
+  WHERE state <> 'RESOLVED';
+CREATE INDEX alerts_last_seen ON alerts(last_seen, id);
+CREATE INDEX alerts_state ON alerts(state, last_seen, id);
+CREATE INDEX alerts_source ON alerts(source_kind, source_id, last_seen, id);
+
+CREATE TABLE alert_dead_letters (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  alert_id BIGINT NOT NULL,
+  event TEXT NOT NULL,
+  url TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  failed_at BIGINT NOT NULL
+);
+CREATE INDEX alert_dead_letters_failed ON alert_dead_letters(failed_at);
+)sql";
+
+// The time series: one table per kind, partitioned by day of the sample's
+// time (partitions are made ahead and dropped by retention, by the
+// process that owns them). A row is one revision of one sample, as in the
+// embedded engine: revision 0 is the raw original and is never changed; a
+// different value for the same (entity, ts) is the next revision. Fields
+// are nullable columns (absent = NULL). ts is the interval end (readings)
+// or the sample's time, epoch ms like the rest of the schema.
+constexpr std::string_view kV4Series = R"sql(
+CREATE TABLE readings (
+  meter_key BIGINT NOT NULL,
+  ts BIGINT NOT NULL,
+  revision INTEGER NOT NULL,
+  interval_s INTEGER NOT NULL,
+  energy_kwh DOUBLE PRECISION,
+  energy_export_kwh DOUBLE PRECISION,
+  register_kwh DOUBLE PRECISION,
+  voltage_v DOUBLE PRECISION,
+  current_a DOUBLE PRECISION,
+  power_factor DOUBLE PRECISION,
+  frequency_hz DOUBLE PRECISION,
+  active_power_kw DOUBLE PRECISION,
+  reactive_power_kvar DOUBLE PRECISION,
+  PRIMARY KEY (meter_key, ts, revision)
+) PARTITION BY RANGE (ts);
+
+CREATE TABLE grid_status (
+  operator_key BIGINT NOT NULL,
+  ts BIGINT NOT NULL,
+  revision INTEGER NOT NULL,
+  interval_s INTEGER NOT NULL,
+  frequency_hz DOUBLE PRECISION,
+  voltage_kv DOUBLE PRECISION,
+  load_mw DOUBLE PRECISION,
+  generation_mw DOUBLE PRECISION,
+  renewable_share_pct DOUBLE PRECISION,
+  available_capacity_mw DOUBLE PRECISION,
+  stability_score DOUBLE PRECISION,
+  PRIMARY KEY (operator_key, ts, revision)
+) PARTITION BY RANGE (ts);
+
+CREATE TABLE observations (
+  station_key BIGINT NOT NULL,
+  ts BIGINT NOT NULL,
+  revision INTEGER NOT NULL,
+  interval_s INTEGER NOT NULL,
+  temperature_c DOUBLE PRECISION,
+  humidity_pct DOUBLE PRECISION,
+  pressure_hpa DOUBLE PRECISION,
+  wind_speed_ms DOUBLE PRECISION,
+  wind_direction_deg DOUBLE PRECISION,
+  precipitation_mm DOUBLE PRECISION,
+  solar_radiation_wm2 DOUBLE PRECISION,
+  cloud_cover_pct DOUBLE PRECISION,
+  visibility_km DOUBLE PRECISION,
+  PRIMARY KEY (station_key, ts, revision)
+) PARTITION BY RANGE (ts);
+
+-- Outside the day partitions: what does not fit one (a clock far off).
+CREATE TABLE readings_default PARTITION OF readings DEFAULT;
+CREATE TABLE grid_status_default PARTITION OF grid_status DEFAULT;
+CREATE TABLE observations_default PARTITION OF observations DEFAULT;
+)sql";
+
+// A session lock while migrating: any 64-bit constant the project owns.
+constexpr int64_t kMigrationLock = 0x6d657472696679;  // "metrify"
+
+// CREATE TABLE IF NOT EXISTS is not safe against itself: two sessions may
+// both find the table missing and one fails on the catalog's unique index.
+// Status is read without the migration lock, so the creation takes a lock
+// of its own (another key: a session holding the migration lock must not
+// wait for itself).
+Status EnsureTable(PgConnection& db) {
+  METRIFY_RETURN_IF_ERROR(db.Exec("BEGIN"));
+  Status status =
+      db.Query("SELECT pg_advisory_xact_lock($1)", {std::to_string(kMigrationLock + 1)}).status();
+  if (status.ok()) {
+    status = db.Exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+        "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+  }
+  if (!status.ok()) {
+    (void)db.Exec("ROLLBACK");
+    return status;
+  }
+  return db.Exec("COMMIT");
+}
+
+Status ApplyOne(PgConnection& db, const PgMigration& m) {
+  METRIFY_RETURN_IF_ERROR(db.Exec("BEGIN"));
+  Status status = db.Exec(m.sql);
+  if (status.ok()) {
+    status = db.Query("INSERT INTO schema_migrations(version, description) VALUES($1, $2)",
+                      {std::to_string(m.version), std::string(m.description)})
+                 .status();
+  }
+  if (!status.ok()) {
+    (void)db.Exec("ROLLBACK");
+    return Status(status.code(), fmt::format("migration {} ({}) failed: {}", m.version,
+                                             m.description, status.message()));
+  }
+  return db.Exec("COMMIT");
+}
+
+}  // namespace
+
+const std::vector<PgMigration>& PgMigrations() {
+  static const std::vector<PgMigration> kMigrations = {
+      {1, "meters, grid operators and weather stations", kV1Registry},
+      {2, "audit log of manual edits of readings", kV2Edits},
+      {3, "alerts and webhook dead letters", kV3Alerts},
+      {4, "readings, grid status and observations, partitioned by day", kV4Series},
+  };
+  return kMigrations;
+}
+
+Result<PgMigrationState> PgMigrationStatus(PgConnection& db,
+                                           const std::vector<PgMigration>& migrations) {
+  METRIFY_RETURN_IF_ERROR(EnsureTable(db));
+  METRIFY_ASSIGN_OR_RETURN(
+      PgRows rows,
+      db.Query("SELECT version, description, "
+               "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+               "FROM schema_migrations ORDER BY version"));
+  PgMigrationState state;
+  for (int i = 0; i < rows.size(); ++i) {
+    state.applied.push_back({static_cast<int>(rows.Int(i, 0)), std::string(rows.Text(i, 1)),
+                             std::string(rows.Text(i, 2))});
+    state.version = std::max(state.version, static_cast<int>(rows.Int(i, 0)));
+  }
+  const int newest = migrations.empty() ? 0 : migrations.back().version;
+  if (state.version > newest) {
+    return Status::InvalidArgument(
+        fmt::format("the database at {} has schema version {}, newer than this metrify knows ({}); "
+                    "upgrade metrify",
+                    db.where(), state.version, newest));
+  }
+  for (const PgMigration& m : migrations) {
+    if (m.version > state.version) state.pending.push_back(&m);
+  }
+  return state;
+}
+
+Result<int> ApplyPgMigrations(PgConnection& db, const std::vector<PgMigration>& migrations) {
+  METRIFY_RETURN_IF_ERROR(
+      db.Query("SELECT pg_advisory_lock($1)", {std::to_string(kMigrationLock)}).status());
+  Result<int> result = [&]() -> Result<int> {
+    // Read under the lock: another process may have migrated meanwhile.
+    METRIFY_ASSIGN_OR_RETURN(PgMigrationState state, PgMigrationStatus(db, migrations));
+    int version = state.version;
+    for (const PgMigration* m : state.pending) {
+      METRIFY_RETURN_IF_ERROR(ApplyOne(db, *m));
+      version = m->version;
+    }
+    return version;
+  }();
+  (void)db.Query("SELECT pg_advisory_unlock($1)", {std::to_string(kMigrationLock)});
+  return result;
+}
+
+}  // namespace metrify::store
