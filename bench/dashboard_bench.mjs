@@ -30,13 +30,13 @@
 //    object instead.
 //
 // The server is stopped with SIGTERM at the end, also on errors and SIGINT.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { MetrifyServer, runMetrify, waitForPipeline } from '../tests/e2e/metrify_server.mjs';
 
 const kRepo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const kUsage = `usage: node bench/dashboard_bench.mjs --binary BUILD/metrify [--meters N] [--days D] [--runs R] [--json]
@@ -96,97 +96,18 @@ try {
 }
 
 const log = (...args) => { console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...args); };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// ---- the server (as tests/e2e/dashboard.test.mjs) --------------------------------
+// ---- the server (tests/e2e/metrify_server.mjs) ----------------------------------
 
 let server = null;
 let simulator = null;
 let browser = null;
 let workDir = null;
 
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
-
-async function waitFor(what, check, timeoutMs) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch {
-      // not yet
-    }
-    if (server && server.exited) throw new Error(`the server exited: ${JSON.stringify(server.exited)}`);
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
-
-// Live means /health/live answers AND our own process logged that it serves
-// that port (another process may have taken the port freePort() released).
 async function startServer() {
   workDir = mkdtempSync(join(tmpdir(), 'metrify-dbench-'));
-  const logPath = join(workDir, 'server.log');
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const out = openSync(logPath, 'w');
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('METRIFY_')));
-    server = spawn(opts.binary, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', join(workDir, 'data')],
-      { env, stdio: ['ignore', out, out] });
-    const mine = server;
-    mine.on('exit', (code, signal) => { mine.exited = { code, signal }; });
-    const base = `http://127.0.0.1:${port}`;
-    const serving = `"listen":"127.0.0.1:${port}"`;
-    try {
-      await waitFor('the server to answer /health/live', async () => {
-        if (mine.exited) throw new Error(`metrify serve exited while starting: ${JSON.stringify(mine.exited)}`);
-        return (await fetch(`${base}/health/live`)).ok && readFileSync(logPath, 'utf8').includes(serving);
-      }, 20_000);
-      return base;
-    } catch (error) {
-      if (!mine.exited) mine.kill('SIGKILL');
-      if (attempt === 3) throw error;
-    }
-  }
-}
-
-async function stopServer() {
-  if (!server || server.exited) return;
-  const done = new Promise((r) => server.once('exit', r));
-  server.kill('SIGTERM');
-  const killed = await Promise.race([done.then(() => false), sleep(60_000).then(() => true)]);
-  if (killed) server.kill('SIGKILL');
-}
-
-function runMetrify(args) {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    simulator = child;
-    let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
-    child.on('exit', (code, signal) => {
-      simulator = null;
-      if (code === 0) resolveRun(output);
-      else reject(new Error(`metrify ${args[0]} exited ${code ?? signal}: ${output.slice(-2000)}`));
-    });
-  });
-}
-
-async function metric(base, name) {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  const m = text.match(new RegExp(`^${name} (\\S+)$`, 'm'));
-  return m ? Number(m[1]) : null;
+  server = new MetrifyServer(opts.binary, join(workDir, 'data'), join(workDir, 'server.log'));
+  return server.start();
 }
 
 // ---- the data ----------------------------------------------------------------------
@@ -204,14 +125,10 @@ async function loadData(base) {
     '--faults', '0.01', '--to', base];
   log(`loading: metrify ${args.join(' ')}`);
   const t0 = Date.now();
-  await runMetrify(args);
+  await runMetrify(opts.binary, args, (child) => { simulator = child; });
   const simulateS = (Date.now() - t0) / 1000;
   log(`simulate done in ${simulateS.toFixed(0)} s; waiting for VEE and detection`);
-  await waitFor('VEE and detection to catch up', async () => {
-    const pending = await metric(base, 'metrify_vee_pending_meters');
-    const queued = await metric(base, 'metrify_detect_queued_samples');
-    return pending === 0 && (queued === null || queued === 0);
-  }, 3_600_000);
+  await waitForPipeline(server, { timeoutMs: 3_600_000 });
   const settledS = (Date.now() - t0) / 1000;
   log(`VEE and detection caught up after ${settledS.toFixed(0)} s`);
   return { start, end, simulateS, settledS };
@@ -463,7 +380,7 @@ function cleanup() {
   cleaning ??= (async () => {
     if (simulator) simulator.kill('SIGTERM');
     if (browser) await browser.close().catch(() => {});
-    await stopServer();
+    if (server) await server.stop(60_000);
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   })();
   return cleaning;
@@ -501,14 +418,7 @@ try {
 } catch (error) {
   exitCode = 1;
   if (!stopping) console.error(`dashboard_bench: ${error.stack || error}`);
-  if (workDir && !stopping) {
-    try {
-      const lines = readFileSync(join(workDir, 'server.log'), 'utf8').split('\n').filter((l) => !l.includes('"level":"debug"'));
-      console.error(`server.log, last lines:\n${lines.slice(-20).join('\n')}`);
-    } catch {
-      // no log
-    }
-  }
+  if (server && !stopping) console.error(`server.log, last lines:\n${server.logTail(20)}`);
 } finally {
   await cleanup();
 }

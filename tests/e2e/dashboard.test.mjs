@@ -11,11 +11,11 @@
 // nothing but the server's origin. Screenshots of each page go to
 // ARTIFACT_DIR. The server is stopped (SIGTERM) at the end, also on failure.
 // Prints "N passed, N failed" and exits non-zero on any failure.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { MetrifyServer, runMetrify, waitFor as waitUntil, waitForPipeline } from './metrify_server.mjs';
 
 const [binary, artifacts] = process.argv.slice(2);
 if (!binary || !artifacts) {
@@ -38,84 +38,17 @@ let workDir = null;
 
 // ---- the server --------------------------------------------------------------
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
+// Waits within the test's deadline, and not for a server that has exited.
+const waitFor = (what, check, timeoutMs = 30_000) =>
+  waitUntil(what, check, { timeoutMs, deadline: kDeadline, server });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what, check, timeoutMs = 30_000) {
-  const until = Math.min(Date.now() + timeoutMs, kDeadline);
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch {
-      // not yet
-    }
-    if (server && server.exited) throw new Error(`the server exited: ${JSON.stringify(server.exited)}`);
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
-// Live means: /health/live answers on our port AND our own process logged
-// that it serves that port. freePort() releases the port before the server
-// binds it, so a parallel test's server may take it and answer instead of
-// ours (then ours exits: try again on another port), as
-// tests/support/server_process.cc does.
 async function startServer() {
   workDir = mkdtempSync(join(tmpdir(), 'metrify-e2e-'));
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
-    const logPath = join(artifacts, 'server.log');
-    const log = openSync(logPath, 'w');
-    // A clean environment: no METRIFY_* of the caller's shell.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('METRIFY_')));
-    server = spawn(binary, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', join(workDir, 'data')],
-      { env, stdio: ['ignore', log, log] });
-    const mine = server;
-    mine.on('exit', (code, signal) => { mine.exited = { code, signal }; });
-    const base = `http://127.0.0.1:${port}`;
-    const serving = `"listen":"127.0.0.1:${port}"`;
-    try {
-      await waitFor('the server to answer /health/live', async () => {
-        if (mine.exited) throw new Error(`metrify serve exited while starting: ${JSON.stringify(mine.exited)}`);
-        return (await fetch(`${base}/health/live`)).ok && readFileSync(logPath, 'utf8').includes(serving);
-      }, 20_000);
-      return base;
-    } catch (error) {
-      if (!mine.exited) mine.kill('SIGKILL');
-      if (attempt === 3) throw error;
-    }
-  }
+  server = new MetrifyServer(binary, join(workDir, 'data'), join(artifacts, 'server.log'));
+  return server.start({ deadline: kDeadline });
 }
 
-async function stopServer() {
-  if (!server || server.exited) return;
-  const done = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  const killed = await Promise.race([done.then(() => false), sleep(20_000).then(() => true)]);
-  if (killed) server.kill('SIGKILL');
-}
-
-function run(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
-    child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`metrify ${args[0]} exited ${code}: ${output}`))));
-  });
-}
+const run = (args) => runMetrify(binary, args);
 
 // ---- the data ----------------------------------------------------------------
 
@@ -153,24 +86,17 @@ async function loadData(base) {
     rows.push(`${kTestMeter},${iso(y + i * kQuarter)},${(0.2 + 0.05 * (i % 7)).toFixed(2)},${230 + (i % 5)},0.95`);
   }
   await api(base, '/api/v1/readings', { method: 'POST', body: rows.join('\n') + '\n', headers: { 'Content-Type': 'text/csv' } });
-  await waitForValidation(base);
+  await waitForValidation();
   const edited = iso(y + 20 * 3600_000);
   await api(base, `/api/v1/smart-meters/${kTestMeter}/readings/${edited}`, {
     method: 'PUT',
     body: JSON.stringify({ energy_kwh: 0.5, reason: 'e2e test', edited_by: 'e2e' }),
   });
-  await waitForValidation(base);
+  await waitForValidation();
   return { yesterday: y, edited };
 }
 
-async function waitForValidation(base) {
-  await waitFor('VEE to validate everything', async () => {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    const pending = text.match(/^metrify_vee_pending_meters (\S+)$/m);
-    const queued = text.match(/^metrify_detect_queued_samples (\S+)$/m);
-    return pending && Number(pending[1]) === 0 && (!queued || Number(queued[1]) === 0);
-  }, 60_000);
-}
+const waitForValidation = () => waitForPipeline(server, { timeoutMs: 60_000, deadline: kDeadline });
 
 // ---- checks ------------------------------------------------------------------
 
@@ -366,7 +292,7 @@ async function main() {
 // deadline, still takes its server down.
 function abandon(why) {
   console.log(`FAIL ${why}`);
-  if (server && !server.exited) server.kill('SIGTERM');
+  if (server) server.kill();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
   console.log(`${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`);
   process.exit(1);
@@ -382,13 +308,12 @@ try {
   console.log(`FAIL setup: ${error.stack || error}`);
 } finally {
   if (browser) await browser.close().catch(() => {});
-  await stopServer();
+  if (server) await server.stop();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
 }
 if (failedToRun || results.some((r) => !r.ok)) {
   if (server && server.exited) console.log(`server exit: ${JSON.stringify(server.exited)}`);
-  const log = readFileSync(join(artifacts, 'server.log'), 'utf8').split('\n');
-  console.log(`server.log, last lines:\n${log.filter((l) => !l.includes('"level":"debug"')).slice(-25).join('\n')}`);
+  if (server) console.log(`server.log, last lines:\n${server.logTail()}`);
 }
 const passed = results.filter((r) => r.ok).length;
 const failed = results.length - passed + (failedToRun ? 1 : 0);

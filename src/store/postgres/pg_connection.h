@@ -51,6 +51,12 @@ class PgConnection {
   Result<PgRows> Query(std::string_view sql,
                        const std::vector<std::optional<std::string>>& params = {});
 
+  // Runs `body` (returning Status or Result<T>) between BEGIN and COMMIT;
+  // rolls back when it fails. Returns what `body` returned, or the error of
+  // BEGIN or COMMIT.
+  template <typename Body>
+  auto InTransaction(Body body) -> decltype(body());
+
   // Where it is connected, for messages: "host:port/db" (no user, no password).
   const std::string& where() const { return where_; }
 
@@ -63,5 +69,25 @@ class PgConnection {
   PGconn* conn_;
   std::string where_;
 };
+
+namespace pg_detail {
+inline Status StatusOf(const Status& status) { return status; }
+template <typename T>
+Status StatusOf(const Result<T>& result) {
+  return result.status();
+}
+}  // namespace pg_detail
+
+template <typename Body>
+auto PgConnection::InTransaction(Body body) -> decltype(body()) {
+  if (Status begun = Exec("BEGIN"); !begun.ok()) return begun;
+  auto result = body();
+  if (!pg_detail::StatusOf(result).ok()) {
+    (void)Exec("ROLLBACK");
+    return result;
+  }
+  if (Status committed = Exec("COMMIT"); !committed.ok()) return committed;
+  return result;
+}
 
 }  // namespace metrify::store

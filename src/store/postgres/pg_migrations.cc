@@ -228,36 +228,28 @@ constexpr int64_t kMigrationLock = 0x6d657472696679;  // "metrify"
 // of its own (another key: a session holding the migration lock must not
 // wait for itself).
 Status EnsureTable(PgConnection& db) {
-  METRIFY_RETURN_IF_ERROR(db.Exec("BEGIN"));
-  Status status =
-      db.Query("SELECT pg_advisory_xact_lock($1)", {std::to_string(kMigrationLock + 1)}).status();
-  if (status.ok()) {
-    status = db.Exec(
+  return db.InTransaction([&] {
+    METRIFY_RETURN_IF_ERROR(
+        db.Query("SELECT pg_advisory_xact_lock($1)", {std::to_string(kMigrationLock + 1)})
+            .status());
+    return db.Exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         "version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
         "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
-  }
-  if (!status.ok()) {
-    (void)db.Exec("ROLLBACK");
-    return status;
-  }
-  return db.Exec("COMMIT");
+  });
 }
 
 Status ApplyOne(PgConnection& db, const PgMigration& m) {
-  METRIFY_RETURN_IF_ERROR(db.Exec("BEGIN"));
-  Status status = db.Exec(m.sql);
-  if (status.ok()) {
-    status = db.Query("INSERT INTO schema_migrations(version, description) VALUES($1, $2)",
-                      {std::to_string(m.version), std::string(m.description)})
-                 .status();
-  }
-  if (!status.ok()) {
-    (void)db.Exec("ROLLBACK");
-    return Status(status.code(), fmt::format("migration {} ({}) failed: {}", m.version,
-                                             m.description, status.message()));
-  }
-  return db.Exec("COMMIT");
+  Status status = db.InTransaction([&] {
+    METRIFY_RETURN_IF_ERROR(db.Exec(m.sql));
+    return db
+        .Query("INSERT INTO schema_migrations(version, description) VALUES($1, $2)",
+               {std::to_string(m.version), std::string(m.description)})
+        .status();
+  });
+  if (status.ok()) return status;
+  return Status(status.code(), fmt::format("migration {} ({}) failed: {}", m.version, m.description,
+                                           status.message()));
 }
 
 }  // namespace

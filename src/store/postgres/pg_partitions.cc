@@ -40,18 +40,11 @@ std::string PartitionName(std::string_view table, int64_t day_start_ms) {
 // Runs `body` in a transaction holding the table's lock.
 template <typename Body>
 Result<int> Locked(PgConnection& db, int64_t lock, Body body) {
-  METRIFY_RETURN_IF_ERROR(db.Exec("BEGIN"));
-  Result<int> result = [&]() -> Result<int> {
+  return db.InTransaction([&]() -> Result<int> {
     METRIFY_RETURN_IF_ERROR(
         db.Query("SELECT pg_advisory_xact_lock($1)", {std::to_string(lock)}).status());
     return body();
-  }();
-  if (!result.has_value()) {
-    (void)db.Exec("ROLLBACK");
-    return result;
-  }
-  METRIFY_RETURN_IF_ERROR(db.Exec("COMMIT"));
-  return result;
+  });
 }
 
 // The day partitions of `table` that exist, as (name, day start ms).
