@@ -170,10 +170,15 @@ HttpResponse RunBackup(registry::Registry& registry, engine::ReadingsEngine& eng
 
 }  // namespace
 
-void AddAdminRoutes(Router& router, registry::Registry& registry, engine::ReadingsEngine& engine) {
+void AddAdminRoutes(Router& router, registry::Registry& registry, engine::ReadingsEngine* engine) {
   router.Add("POST", "/api/v1/admin/backup",
-             [&registry, &engine](HttpRequest& request, const PathParams&) {
-               return RunBackup(registry, engine, request);
+             [&registry, engine](HttpRequest& request, const PathParams&) {
+               if (engine == nullptr) {
+                 return ErrorFromStatus(Status::Conflict(
+                     "backups of scaled mode are PostgreSQL's (pg_dump, base backups) and the "
+                     "broker's; POST /api/v1/admin/backup copies the embedded store only"));
+               }
+               return RunBackup(registry, *engine, request);
              });
 }
 

@@ -32,6 +32,6 @@ inline constexpr int kBackupFormat = 1;
 // Adds the routes above. `registry` and `engine` must outlive the router.
 // Backups need the embedded SQLite registry; with another store the route
 // answers 500.
-void AddAdminRoutes(Router& router, registry::Registry& registry, engine::ReadingsEngine& engine);
+void AddAdminRoutes(Router& router, registry::Registry& registry, engine::ReadingsEngine* engine);
 
 }  // namespace metrify::api

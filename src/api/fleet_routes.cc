@@ -89,7 +89,9 @@ HttpResponse Latest(SeriesBackend& backend, HttpRequest& request) {
   }
   Result<MeterSet> set = ResolveMeters(backend, request);
   if (!set) return ErrorFromStatus(set.error());
-  std::vector<LatestRows> pieces = WriteLatestRows(backend.engine, set->meters(), fields);
+  Result<std::vector<LatestRows>> written = WriteLatestRows(backend.store, set->meters(), fields);
+  if (!written) return ErrorFromStatus(written.status());
+  const std::vector<LatestRows>& pieces = *written;
   JsonWriter w;
   size_t bytes = 0;
   for (const LatestRows& piece : pieces) bytes += piece.rows.str().size();
@@ -171,18 +173,18 @@ struct MeterBuckets {
   std::vector<vee::StatusCounts> counts;
   std::vector<engine::HeadSample> overlay;
 
-  engine::ReadingsEngine::FieldBuckets sums;
+  store::FieldBuckets sums;
 
   // The raw sums, corrected to the validated view when `validated`.
-  Status Compute(const engine::ReadingsEngine& engine, uint32_t key,
-                 const std::vector<int64_t>& edges, uint16_t fields, bool validated) {
+  Status Compute(const store::SeriesStore& engine, uint32_t key, const std::vector<int64_t>& edges,
+                 uint16_t fields, bool validated) {
     METRIFY_RETURN_IF_ERROR(ComputeRaw(engine, key, edges, fields));
     counts.clear();
     if (!validated) return Status::Ok();
     return vee::CorrectToValidated(engine, key, edges, kEnergy, &buckets, &counts, &overlay);
   }
 
-  Status ComputeRaw(const engine::ReadingsEngine& engine, uint32_t key,
+  Status ComputeRaw(const store::SeriesStore& engine, uint32_t key,
                     const std::vector<int64_t>& edges, uint16_t fields) {
     // The energy sum straight from block statistics when the blocks allow;
     // otherwise the readings are read and added up.
@@ -226,7 +228,7 @@ struct MeterBuckets {
 constexpr size_t kRollupChunk = 4096;
 
 // Buckets of meters [begin, end) into (*out)[i - begin], in parallel.
-Status ComputeChunk(const engine::ReadingsEngine& engine,
+Status ComputeChunk(const store::SeriesStore& engine,
                     const std::vector<std::pair<std::string, uint32_t>>& meters, size_t begin,
                     size_t end, const std::vector<int64_t>& edges, uint16_t fields, bool validated,
                     std::vector<MeterRollup>* out) {
@@ -340,7 +342,7 @@ HttpResponse Consumption(SeriesBackend& backend, HttpRequest& request) {
   for (size_t begin = 0; begin < meters.size(); begin += kRollupChunk) {
     const size_t end = std::min(meters.size(), begin + kRollupChunk);
     Status read =
-        ComputeChunk(backend.engine, meters, begin, end, *edges, params->fields, validated, &chunk);
+        ComputeChunk(backend.store, meters, begin, end, *edges, params->fields, validated, &chunk);
     if (!read.ok()) return ErrorFromStatus(read);
     for (size_t i = begin; i < end; ++i) {
       const std::string& id = meters[i].first;

@@ -22,6 +22,7 @@ std::string OutcomeJson(const ingest::IngestOutcome& o) {
   w.Key("unchanged").Int(static_cast<int64_t>(o.unchanged));
   w.Key("revised").Int(static_cast<int64_t>(o.revised));
   w.Key("registered").Int(static_cast<int64_t>(o.registered));
+  w.Key("queued").Int(static_cast<int64_t>(o.queued));
   w.Key("errors").BeginArray();
   for (const parse::ItemError& e : o.errors) {
     w.BeginObject();

@@ -59,7 +59,7 @@ struct FieldKeys {
   }
 };
 
-void WriteLatestRun(const engine::ReadingsEngine& engine,
+void WriteLatestRun(const store::SeriesStore& engine,
                     std::span<const std::pair<std::string, uint32_t>> meters, uint16_t fields,
                     LatestRows* out) {
   static const FieldKeys field_keys;
@@ -68,8 +68,17 @@ void WriteLatestRun(const engine::ReadingsEngine& engine,
   w.BeginArray();
   RowText row(field_keys.max_row);
   char number[16];
-  for (const auto& [id, key] : meters) {
-    std::optional<engine::HeadSample> latest = engine.Latest(engine::SeriesKey{kReading, key});
+  std::vector<uint32_t> keys;
+  keys.reserve(meters.size());
+  for (const auto& meter : meters) keys.push_back(meter.second);
+  Result<std::vector<std::optional<engine::HeadSample>>> newest = engine.LatestMany(kReading, keys);
+  if (!newest) {
+    out->status = newest.status();
+    return;
+  }
+  for (size_t m = 0; m < meters.size(); ++m) {
+    const std::string& id = meters[m].first;
+    const std::optional<engine::HeadSample>& latest = (*newest)[m];
     if (!latest) {
       out->missing.push_back(id);
       continue;
@@ -98,9 +107,9 @@ void WriteLatestRun(const engine::ReadingsEngine& engine,
 
 }  // namespace
 
-std::vector<LatestRows> WriteLatestRows(const engine::ReadingsEngine& engine,
-                                        const std::vector<std::pair<std::string, uint32_t>>& meters,
-                                        uint16_t fields) {
+Result<std::vector<LatestRows>> WriteLatestRows(
+    const store::SeriesStore& engine, const std::vector<std::pair<std::string, uint32_t>>& meters,
+    uint16_t fields) {
   constexpr size_t kMinRun = 4096;  // below this a thread costs more than it saves
   const size_t runs = std::clamp<size_t>(std::thread::hardware_concurrency(), 1,
                                          std::max<size_t>(1, meters.size() / kMinRun));
@@ -114,6 +123,7 @@ std::vector<LatestRows> WriteLatestRows(const engine::ReadingsEngine& engine,
   for (size_t r = 1; r < runs; ++r) threads.emplace_back(write, r);
   write(0);
   for (auto& t : threads) t.join();
+  for (const LatestRows& piece : pieces) METRIFY_RETURN_IF_ERROR(piece.status);
   return pieces;
 }
 

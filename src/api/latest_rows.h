@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/json_writer.h"
-#include "store/engine/readings_engine.h"
+#include "store/series_store.h"
 
 namespace metrify::api {
 
@@ -21,14 +21,15 @@ struct LatestRows {
   JsonWriter rows;
   size_t count = 0;
   std::vector<std::string_view> missing;  // views of the ids in `meters`
+  Status status;                          // the store's error, if it failed
 };
 
 // Each meter's newest reading with the fields in `fields` (a mask over the
 // reading fields) as {"meter_id", "timestamp", "interval_s", fields...}.
 // REQUIRES: the ids are registry ids (model::IsValidId: no JSON escapes) and
-// outlive the result.
-std::vector<LatestRows> WriteLatestRows(const engine::ReadingsEngine& engine,
-                                        const std::vector<std::pair<std::string, uint32_t>>& meters,
-                                        uint16_t fields);
+// outlive the result. Errors: the store's.
+Result<std::vector<LatestRows>> WriteLatestRows(
+    const store::SeriesStore& engine, const std::vector<std::pair<std::string, uint32_t>>& meters,
+    uint16_t fields);
 
 }  // namespace metrify::api

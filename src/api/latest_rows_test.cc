@@ -43,7 +43,7 @@ TEST(LatestRows, RunsJoinInMeterOrderWithMissingMetersListed) {
   ASSERT_TRUE((*engine)->Append(kReading, samples).has_value());
 
   const uint16_t fields = (1u << 0) | (1u << voltage);
-  std::vector<LatestRows> pieces = WriteLatestRows(**engine, meters, fields);
+  std::vector<LatestRows> pieces = std::move(WriteLatestRows(**engine, meters, fields)).value();
   ASSERT_GE(pieces.size(), std::min<size_t>(2, std::thread::hardware_concurrency()));
   JsonWriter w;
   w.BeginObject().Key("readings").BeginArray();

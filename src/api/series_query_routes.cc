@@ -94,8 +94,8 @@ HttpResponse QuerySeries(SeriesBackend& backend, const SeriesSubject& subject,
   std::vector<engine::HeadSample> samples;
 
   if (params->interval == query::Interval::kRaw) {
-    Status read = backend.engine.ReadLatest(series, params->start_ms, params->end_ms, &samples,
-                                            params->fields);
+    Status read = backend.store.ReadLatest(series, params->start_ms, params->end_ms, &samples,
+                                           params->fields);
     if (!read.ok()) return ErrorFromStatus(read);
     if (samples.size() > kMaxRawSamples) {
       return ErrorFromStatus(Status::InvalidFields(
@@ -116,8 +116,8 @@ HttpResponse QuerySeries(SeriesBackend& backend, const SeriesSubject& subject,
   }
   // A reading stamped at a bucket's end belongs to that bucket (its
   // interval ends there), hence the extra millisecond.
-  Status read = backend.engine.ReadLatest(series, edges->front(), edges->back() + 1, &samples,
-                                          params->fields);
+  Status read =
+      backend.store.ReadLatest(series, edges->front(), edges->back() + 1, &samples, params->fields);
   if (!read.ok()) return ErrorFromStatus(read);
   const std::vector<query::Point> points = ToPoints(samples);
   NarrowToPresent(points, &*params);

@@ -1,5 +1,6 @@
 // The time-series resources: ingest and queries of meter readings, grid
-// status and weather observations, all through the readings engine.
+// status and weather observations, all through the series store
+// (the readings engine in embedded mode, PostgreSQL in scaled mode).
 //   POST /api/v1/readings                               many meters
 //   POST /api/v1/smart-meters/{id}/readings             one meter
 //   POST /api/v1/grid-operators/{id}/status
@@ -23,6 +24,7 @@
 #include "ingest/ingest_service.h"
 #include "registry/registry.h"
 #include "store/engine/readings_engine.h"
+#include "store/series_store.h"
 #include "vee/edit_log.h"
 #include "vee/rules.h"
 #include "vee/vee_service.h"
@@ -31,7 +33,7 @@ namespace metrify::api {
 
 // What the series routes need; every member must outlive the router.
 struct SeriesBackend {
-  engine::ReadingsEngine& engine;
+  store::SeriesStore& store;
   ingest::EntityKeys& keys;
   ingest::IngestService& ingest;
   registry::Registry& registry;
@@ -47,6 +49,9 @@ struct SeriesBackend {
   // routes answer 503.
   alerts::AlertStore* alert_store = nullptr;
   alerts::AlertManager* alert_manager = nullptr;
+  // The embedded engine itself, for what only it does (backups); null in
+  // scaled mode.
+  engine::ReadingsEngine* engine = nullptr;
 };
 
 void AddIngestRoutes(Router& router, SeriesBackend& backend);

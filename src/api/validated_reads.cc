@@ -80,7 +80,7 @@ Result<std::vector<vee::ValidatedPoint>> ReadValidatedMeter(SeriesBackend& backe
   }
   std::vector<vee::ValidatedPoint> points;
   METRIFY_RETURN_IF_ERROR(
-      vee::ReadValidated(backend.engine, key, info, start_ms, end_ms, options, &points));
+      vee::ReadValidated(backend.store, key, info, start_ms, end_ms, options, &points));
   return points;
 }
 

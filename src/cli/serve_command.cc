@@ -186,6 +186,7 @@ void Serve(const ConfigOptions& options) {
     }
   }
   api::SeriesBackend series{*readings, keys, ingest, registry};
+  series.engine = readings.get();
   series.rules = &rules;
   series.edits = edit_log->get();
   series.validation = validation.get();

@@ -46,10 +46,11 @@ Result<IngestOutcome> IngestService::Ingest(model::SeriesKind kind, std::string*
 
   std::vector<engine::wal::WalSample> samples;
   samples.reserve(batch.samples.size());
+  std::vector<model::Sample> forwarded;  // scaled mode: what goes to the queue
   // Batches usually carry runs of one entity: remember the last lookup.
   const std::string* last_id = nullptr;
   std::optional<uint32_t> last_key;
-  const int32_t cutoff = engine_.RetentionCutoffDay();
+  const int32_t cutoff = store_.RetentionCutoffDay();
   for (size_t i = 0; i < batch.samples.size(); ++i) {
     const model::Sample& s = batch.samples[i];
     if (engine::PartitionOf(s.timestamp_ms) < cutoff) {
@@ -75,6 +76,10 @@ Result<IngestOutcome> IngestService::Ingest(model::SeriesKind kind, std::string*
                                            "\" is not registered"});
       continue;
     }
+    if (forward_) {
+      forwarded.push_back(s);
+      continue;
+    }
     engine::wal::WalSample& w = samples.emplace_back();
     w.entity_key = *last_key;
     w.timestamp_ms = s.timestamp_ms;
@@ -85,12 +90,16 @@ Result<IngestOutcome> IngestService::Ingest(model::SeriesKind kind, std::string*
   std::sort(outcome.errors.begin(), outcome.errors.end(),
             [](const parse::ItemError& a, const parse::ItemError& b) { return a.index < b.index; });
   outcome.rejected = outcome.errors.size();
-  outcome.accepted = samples.size();
+  outcome.accepted = samples.size() + forwarded.size();
+  if (!forwarded.empty()) {
+    METRIFY_RETURN_IF_ERROR(forward_(kind, forwarded));
+    outcome.queued = forwarded.size();
+  }
   if (samples.empty()) {
     Count(kind, outcome);
     return outcome;
   }
-  METRIFY_ASSIGN_OR_RETURN(engine::AppendCounts counts, engine_.Append(kind, samples));
+  METRIFY_ASSIGN_OR_RETURN(store::AppendCounts counts, store_.Append(kind, samples));
   outcome.inserted = counts.inserted;
   outcome.unchanged = counts.unchanged;
   outcome.revised = counts.revised;
@@ -106,6 +115,7 @@ void IngestService::Count(model::SeriesKind kind, const IngestOutcome& outcome) 
   const std::pair<const char*, size_t> outcomes[] = {{"inserted", outcome.inserted},
                                                      {"unchanged", outcome.unchanged},
                                                      {"revised", outcome.revised},
+                                                     {"queued", outcome.queued},
                                                      {"rejected", outcome.rejected}};
   for (const auto& [label, n] : outcomes) {
     if (n > 0) samples_->Inc({name, label}, static_cast<double>(n));

@@ -19,7 +19,7 @@
 #include "obs/metrics.h"
 #include "parse/sample_parser.h"
 #include "registry/registry.h"
-#include "store/engine/readings_engine.h"
+#include "store/series_store.h"
 
 namespace metrify::ingest {
 
@@ -34,15 +34,19 @@ struct IngestOutcome {
   size_t unchanged = 0;   // identical to what was stored: retries
   size_t revised = 0;     // changed values: new revisions, the old kept
   size_t registered = 0;  // entities auto-registered by this body
+  // Scaled mode: accepted samples handed to the queue (Kafka), where a
+  // worker stores them; inserted, unchanged and revised are then 0, since
+  // only the worker knows.
+  size_t queued = 0;
   std::vector<parse::ItemError> errors;
 };
 
 class IngestService {
  public:
   // Every argument must outlive the service.
-  IngestService(engine::ReadingsEngine& engine, EntityKeys& keys, registry::Registry& registry,
+  IngestService(store::SeriesStore& store, EntityKeys& keys, registry::Registry& registry,
                 bool auto_register)
-      : engine_(engine), keys_(keys), registry_(registry), auto_register_(auto_register) {}
+      : store_(store), keys_(keys), registry_(registry), auto_register_(auto_register) {}
 
   // Told of every batch of samples that stored something new, of any kind,
   // once it is durable (VEE validates readings; detection looks at all
@@ -50,6 +54,11 @@ class IngestService {
   using SamplesObserver =
       std::function<void(model::SeriesKind, std::span<const engine::wal::WalSample>)>;
   void set_observer(SamplesObserver observer) { observer_ = std::move(observer); }
+  // Scaled mode: accepted samples go to `forward` (the Kafka producer)
+  // instead of the store, and Ingest returns once it has them durably
+  // (queued). Its error fails the body (nothing acknowledged). Set before use.
+  using Forwarder = std::function<Status(model::SeriesKind, std::span<const model::Sample>)>;
+  void set_forwarder(Forwarder forward) { forward_ = std::move(forward); }
   // Counts every item of every body by kind and outcome (inserted,
   // unchanged, revised, rejected): metrify_ingest_samples_total on /metrics.
   // A counter with the labels {kind, outcome}, or null. Set before use.
@@ -60,7 +69,8 @@ class IngestService {
   // or empty. Errors, with nothing stored: InvalidArgument for a body that
   // cannot be read at all (parse::ParseSamples); NotFound when the path
   // names an unknown entity; ResourceExhausted when the engine is at its
-  // memory limit (retry); IOError, Unavailable from the engine or registry.
+  // memory limit (retry); IOError, Unavailable from the store, registry or
+  // the forwarder.
   Result<IngestOutcome> Ingest(model::SeriesKind kind, std::string* body, parse::BodyFormat format,
                                std::string_view path_entity_id);
 
@@ -70,11 +80,12 @@ class IngestService {
                                           IngestOutcome* outcome);
   void Count(model::SeriesKind kind, const IngestOutcome& outcome) const;
 
-  engine::ReadingsEngine& engine_;
+  store::SeriesStore& store_;
   EntityKeys& keys_;
   registry::Registry& registry_;
   const bool auto_register_;
   SamplesObserver observer_;
+  Forwarder forward_;
   obs::Counter* samples_ = nullptr;
 };
 

@@ -12,9 +12,8 @@ constexpr int kEnergy = 0;
 
 }  // namespace
 
-MeterHistory::MeterHistory(const engine::ReadingsEngine& engine, uint32_t key,
-                           int64_t window_from_ms, std::span<const RawReading> window,
-                           int64_t lookback_ms)
+MeterHistory::MeterHistory(const store::SeriesStore& engine, uint32_t key, int64_t window_from_ms,
+                           std::span<const RawReading> window, int64_t lookback_ms)
     : engine_(engine),
       key_(key),
       window_from_ms_(window_from_ms),

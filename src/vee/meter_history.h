@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "store/engine/readings_engine.h"
+#include "store/series_store.h"
 #include "vee/validator.h"
 
 namespace metrify::vee {
@@ -24,7 +24,7 @@ class MeterHistory {
   // `window` are the window's raw readings, ascending, from `window_from_ms`
   // on; `lookback_ms` how far before it the estimate may look. All must
   // outlive the history.
-  MeterHistory(const engine::ReadingsEngine& engine, uint32_t key, int64_t window_from_ms,
+  MeterHistory(const store::SeriesStore& engine, uint32_t key, int64_t window_from_ms,
                std::span<const RawReading> window, int64_t lookback_ms);
 
   // The measured energy of the interval ending at `end_ms`; nullopt when
@@ -34,7 +34,7 @@ class MeterHistory {
  private:
   void LoadOlder();
 
-  const engine::ReadingsEngine& engine_;
+  const store::SeriesStore& engine_;
   uint32_t key_;
   int64_t window_from_ms_;
   std::span<const RawReading> window_;

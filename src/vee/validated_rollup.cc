@@ -19,7 +19,7 @@ double RawEnergyOf(const engine::HeadSample& s) {
 
 }  // namespace
 
-Status CorrectToValidated(const engine::ReadingsEngine& engine, uint32_t key,
+Status CorrectToValidated(const store::SeriesStore& engine, uint32_t key,
                           std::span<const int64_t> edges, int energy_field,
                           std::vector<query::BucketValue>* buckets,
                           std::vector<StatusCounts>* counts,

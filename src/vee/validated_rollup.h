@@ -13,7 +13,7 @@
 
 #include "common/status.h"
 #include "query/aggregate.h"
-#include "store/engine/readings_engine.h"
+#include "store/series_store.h"
 #include "vee/status.h"
 
 namespace metrify::vee {
@@ -26,7 +26,7 @@ using StatusCounts = std::array<uint32_t, kValueStatuses>;
 // out, estimates and edits in, `count` the intervals with a validated
 // energy. `counts` gets, per bucket, the intervals by status; MISSING is
 // what the bucket's `expected` intervals lack. `overlay` is scratch.
-Status CorrectToValidated(const engine::ReadingsEngine& engine, uint32_t key,
+Status CorrectToValidated(const store::SeriesStore& engine, uint32_t key,
                           std::span<const int64_t> edges, int energy_field,
                           std::vector<query::BucketValue>* buckets,
                           std::vector<StatusCounts>* counts,

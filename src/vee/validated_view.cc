@@ -162,7 +162,7 @@ bool CountsInRollups(ValueStatus status) {
          status == ValueStatus::kEdited;
 }
 
-Status ReadValidated(engine::ReadingsEngine& engine, uint32_t key, const MeterInfo& meter,
+Status ReadValidated(store::SeriesStore& engine, uint32_t key, const MeterInfo& meter,
                      int64_t start_ms, int64_t end_ms, const ValidatedReadOptions& options,
                      std::vector<ValidatedPoint>* out) {
   ViewBuilder builder(meter, start_ms, end_ms, options);

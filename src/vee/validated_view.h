@@ -13,7 +13,7 @@
 
 #include "common/status.h"
 #include "query/aggregate.h"
-#include "store/engine/readings_engine.h"
+#include "store/series_store.h"
 #include "vee/validator.h"
 
 namespace metrify::vee {
@@ -39,7 +39,7 @@ struct ValidatedReadOptions {
 // The validated points of meter `key` with interval ends in [start_ms,
 // end_ms), ascending. A raw reading off the grid shows at the grid end it
 // is nearest to (VEE snaps it there, or refuses it as misaligned).
-Status ReadValidated(engine::ReadingsEngine& engine, uint32_t key, const MeterInfo& meter,
+Status ReadValidated(store::SeriesStore& engine, uint32_t key, const MeterInfo& meter,
                      int64_t start_ms, int64_t end_ms, const ValidatedReadOptions& options,
                      std::vector<ValidatedPoint>* out);
 

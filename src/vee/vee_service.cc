@@ -114,15 +114,17 @@ const engine::HeadSample* At(const std::vector<engine::HeadSample>& series, int6
 // Where a read of `key` from `from` may stop: just past its newest sample,
 // and at most `limit`. The engine looks up one head partition per day of a
 // read, and `limit` (now + 2 days) can be years past a backfill's data.
-int64_t ReadEnd(const engine::ReadingsEngine& engine, engine::SeriesKey key, int64_t from,
+// When the store cannot say, `limit`: the read itself then reports why.
+int64_t ReadEnd(const store::SeriesStore& engine, engine::SeriesKey key, int64_t from,
                 int64_t limit) {
-  const std::optional<engine::HeadSample> newest = engine.Latest(key);
-  return newest ? std::min(limit, newest->timestamp_ms + 1) : from;
+  const Result<std::optional<engine::HeadSample>> newest = engine.Latest(key);
+  if (!newest) return limit;
+  return *newest ? std::min(limit, (*newest)->timestamp_ms + 1) : from;
 }
 
 // The latest revision of `key`'s samples in [from, end) (none when the
 // range is empty).
-Status Read(const engine::ReadingsEngine& engine, engine::SeriesKey key, int64_t from, int64_t end,
+Status Read(const store::SeriesStore& engine, engine::SeriesKey key, int64_t from, int64_t end,
             std::vector<engine::HeadSample>* out) {
   return from < end ? engine.ReadLatest(key, from, end, out) : Status::Ok();
 }
@@ -193,8 +195,8 @@ size_t AddWrites(uint32_t key, int32_t interval_s, std::span<const ValidatedInte
 
 }  // namespace
 
-VeeService::VeeService(engine::ReadingsEngine& engine, MeterLookup meters, RulesConfig rules,
-                       Clock now, int threads)
+VeeService::VeeService(store::SeriesStore& engine, MeterLookup meters, RulesConfig rules, Clock now,
+                       int threads)
     : engine_(engine), meters_(std::move(meters)), rules_(std::move(rules)), now_(std::move(now)) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads_ = threads;

@@ -28,7 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "store/engine/readings_engine.h"
+#include "store/series_store.h"
 #include "vee/local_clock.h"
 #include "vee/rules.h"
 #include "vee/validator.h"
@@ -55,7 +55,7 @@ class VeeService {
 
   // `engine` must outlive the service. Starts `threads` workers (0: one per
   // core); a meter is validated by one of them at a time.
-  VeeService(engine::ReadingsEngine& engine, MeterLookup meters, RulesConfig rules, Clock now,
+  VeeService(store::SeriesStore& engine, MeterLookup meters, RulesConfig rules, Clock now,
              int threads = 0);
   // Stops the worker (what is still dirty is validated after the next start,
   // from the meters' anchors: docs/vee.md "Restarts").
@@ -179,7 +179,7 @@ class VeeService {
   void Learn(MeterState& state, const MeterInfo& meter, LocalClock& clock,
              std::span<const ValidatedInterval> rows);
 
-  engine::ReadingsEngine& engine_;
+  store::SeriesStore& engine_;
   MeterLookup meters_;
   RulesConfig rules_;
   Clock now_;

@@ -100,7 +100,8 @@ TEST_F(PgPartitionsTest, OnlyTheSeriesTablesAndBoundedRanges) {
   Result<int> made = EnsureDayPartitions(*db_, "meters; DROP TABLE alerts", 0, kDay);
   ASSERT_FALSE(made.has_value());
   EXPECT_EQ(made.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(made.status().message(), HasSubstr("readings, grid_status and observations"));
+  EXPECT_THAT(made.status().message(),
+              HasSubstr("readings, grid_status, observations and vee_overlay"));
   EXPECT_EQ(Count("SELECT count(*) FROM pg_class WHERE relname = 'alerts'"), 1);
   made = EnsureDayPartitions(*db_, "observations", kMonday, kMonday + 500 * kDay);
   ASSERT_FALSE(made.has_value());

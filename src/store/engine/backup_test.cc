@@ -91,7 +91,7 @@ TEST_F(EngineBackupTest, TheCopyOpensWithTheSameReadingsFlushedOrStillInTheHead)
   ASSERT_TRUE(copy);
   EXPECT_FALSE(opened.replay.truncation.has_value());
   EXPECT_EQ(Dump(*copy, 20, kJan15, kJan15 + 2 * kDay), before);
-  EXPECT_EQ(copy->Latest(SeriesKey{kReading, 7})->timestamp_ms, kJan15 + 2 * kDay - kQuarter);
+  EXPECT_EQ((*copy->Latest(SeriesKey{kReading, 7}))->timestamp_ms, kJan15 + 2 * kDay - kQuarter);
   // Retries stay no-ops in the copy, and the revision keeps its number.
   EXPECT_EQ(copy->Append(kReading, std::vector{Reading(3, kJan15 + kQuarter, 9.5)})->unchanged, 1u);
 }

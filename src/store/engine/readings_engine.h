@@ -44,6 +44,7 @@
 #include "store/engine/wal/sample_batch.h"
 #include "store/engine/wal/wal_reader.h"
 #include "store/engine/wal/wal_writer.h"
+#include "store/series_store.h"
 
 namespace metrify::engine {
 
@@ -66,12 +67,8 @@ struct EngineOptions {
   segment::SegmentWriterOptions segment;
 };
 
-// What one Append did with its samples.
-struct AppendCounts {
-  size_t inserted = 0;   // new (series, timestamp)
-  size_t unchanged = 0;  // identical to the stored latest revision: no-op
-  size_t revised = 0;    // a new revision of an existing timestamp
-};
+// What one Append did with its samples (store/series_store.h).
+using AppendCounts = store::AppendCounts;
 
 // What Open found and did, for the start-up log line.
 struct OpenReport {
@@ -105,7 +102,7 @@ struct EngineStats {
   wal::WalCounters wal;
 };
 
-class ReadingsEngine {
+class ReadingsEngine : public store::SeriesStore {
  public:
   // Opens the engine in `root` (created if missing): removes leftovers of
   // interrupted flushes, opens the segments, replays the WAL into the head
@@ -126,34 +123,33 @@ class ReadingsEngine {
   // ResourceExhausted when memory is at its limit (retry later); IOError
   // when the WAL cannot be written (the engine stops taking writes);
   // Corruption or IOError when a late sample's segment cannot be read.
-  Result<AppendCounts> Append(model::SeriesKind kind, std::span<const wal::WalSample> samples);
+  Result<AppendCounts> Append(model::SeriesKind kind,
+                              std::span<const wal::WalSample> samples) override;
 
   // Appends the latest revision of every sample of `key` with start_ms <=
   // timestamp < end_ms, ascending by timestamp, with only the fields in
   // `fields` (bit i: field i; the others absent): segments then decode only
   // those columns.
   Status ReadLatest(SeriesKey key, int64_t start_ms, int64_t end_ms, std::vector<HeadSample>* out,
-                    uint16_t fields = segment::SegmentReader::kAllFields) const;
+                    uint16_t fields = segment::SegmentReader::kAllFields) const override;
   // Count and sum of one field of interval readings per bucket: bucket i
   // takes the samples with edges[i] < timestamp <= edges[i+1] (a reading is
   // stamped at the end of its interval). `interval_s` is the interval every
   // sample has.
-  struct FieldBuckets {
-    std::vector<uint32_t> samples;  // per bucket, whether or not they carry the field
-    std::vector<uint32_t> values;   // per bucket, samples carrying the field
-    std::vector<double> sums;
-    int32_t interval_s = 0;  // 0 when the range holds no sample at all
-  };
+  using FieldBuckets = store::FieldBuckets;
   // Fills *out from the segments' block statistics and the head, decoding
   // nothing, and returns true; returns false (out unspecified) when some
   // block would have to be decoded: revised, a varying present mask or
   // interval, a block across an inner bucket edge, overlapping segments, a
   // flush in progress, instants. Implemented in stats_sum.cc.
   bool SumFromStats(SeriesKey key, std::span<const int64_t> edges, int field,
-                    FieldBuckets* out) const;
+                    FieldBuckets* out) const override;
 
-  // The newest sample of `key`, or nullopt when it has none.
-  std::optional<HeadSample> Latest(SeriesKey key) const { return latest_.Get(key); }
+  // The newest sample of `key`, or nullopt when it has none; from memory,
+  // never an error.
+  Result<std::optional<HeadSample>> Latest(SeriesKey key) const override {
+    return latest_.Get(key);
+  }
 
   // Flushes the days the policy says are due (too much memory, or complete).
   Status FlushDue();
@@ -182,7 +178,7 @@ class ReadingsEngine {
   // many partitions went. Errors: IOError (what was deleted stays deleted).
   Result<size_t> DropExpired();
   // The first UTC day inside the retention window; INT32_MIN without one.
-  int32_t RetentionCutoffDay() const;
+  int32_t RetentionCutoffDay() const override;
 
   EngineStats stats() const;
   const std::string& root() const { return root_; }

@@ -110,7 +110,7 @@ TEST_F(EngineTest, FlushedDaysReadBackAndTheirWalIsDeleted) {
   ASSERT_EQ(read.size(), 192u);
   EXPECT_DOUBLE_EQ(read[0].values[0], 7.001);
   EXPECT_DOUBLE_EQ(read[191].values[0], 7.096);
-  EXPECT_EQ(e->Latest(SeriesKey{kReading, 7})->timestamp_ms, kJan15 + 2 * kDay - kQuarter);
+  EXPECT_EQ((*e->Latest(SeriesKey{kReading, 7}))->timestamp_ms, kJan15 + 2 * kDay - kQuarter);
 }
 
 TEST_F(EngineTest, UpsertsIntoFlushedDaysKeepRetriesNoOpsAndNumberRevisions) {
@@ -239,11 +239,11 @@ TEST_F(EngineTest, LatestComesBackFromSegmentsAndWalAfterReopen) {
         e->Append(kReading, std::vector{Reading(2, kJan15 + kDay + kQuarter, 8)}).has_value());
   }
   auto e = Open();
-  EXPECT_EQ(e->Latest(SeriesKey{kReading, 1})->timestamp_ms, kJan15 + kDay - kQuarter);
-  EXPECT_DOUBLE_EQ(e->Latest(SeriesKey{kReading, 1})->values[0], 1.096);
-  EXPECT_EQ(e->Latest(SeriesKey{kReading, 2})->values[0], 8);
-  EXPECT_FALSE(e->Latest(SeriesKey{kReading, 9}).has_value());
-  EXPECT_FALSE(e->Latest(SeriesKey{model::SeriesKind::kGridStatus, 1}).has_value());
+  EXPECT_EQ((*e->Latest(SeriesKey{kReading, 1}))->timestamp_ms, kJan15 + kDay - kQuarter);
+  EXPECT_DOUBLE_EQ((*e->Latest(SeriesKey{kReading, 1}))->values[0], 1.096);
+  EXPECT_EQ((*e->Latest(SeriesKey{kReading, 2}))->values[0], 8);
+  EXPECT_FALSE(e->Latest(SeriesKey{kReading, 9})->has_value());
+  EXPECT_FALSE(e->Latest(SeriesKey{model::SeriesKind::kGridStatus, 1})->has_value());
 }
 
 TEST_F(EngineTest, ATornWalTailIsCutAndEverythingBeforeItKept) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "config/redact.h"
@@ -90,6 +91,35 @@ Result<PgRows> PgConnection::Query(std::string_view sql,
   Status error = ErrorOf(result, "query failed");
   PQclear(result);
   return error;
+}
+
+Status PgConnection::CopyIn(std::string_view copy_sql, std::string_view data) {
+  PGresult* started = PQexec(conn_, std::string(copy_sql).c_str());
+  if (started == nullptr || PQresultStatus(started) != PGRES_COPY_IN) {
+    Status error = ErrorOf(started, "COPY did not start");
+    PQclear(started);
+    return error;
+  }
+  PQclear(started);
+  // libpq buffers; large chunks keep the number of calls down.
+  constexpr size_t kChunk = 1 << 20;
+  for (size_t at = 0; at < data.size(); at += kChunk) {
+    const size_t n = std::min(kChunk, data.size() - at);
+    if (PQputCopyData(conn_, data.data() + at, static_cast<int>(n)) != 1) {
+      (void)PQputCopyEnd(conn_, "client could not send");
+      break;
+    }
+  }
+  if (PQputCopyEnd(conn_, nullptr) != 1) return ErrorOf(nullptr, "COPY could not end");
+  Status status = Status::Ok();
+  // COPY's outcome, then the end of the statement.
+  while (PGresult* result = PQgetResult(conn_)) {
+    if (PQresultStatus(result) != PGRES_COMMAND_OK && status.ok()) {
+      status = ErrorOf(result, "COPY failed");
+    }
+    PQclear(result);
+  }
+  return status;
 }
 
 }  // namespace metrify::store

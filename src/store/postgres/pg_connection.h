@@ -51,6 +51,17 @@ class PgConnection {
   Result<PgRows> Query(std::string_view sql,
                        const std::vector<std::optional<std::string>>& params = {});
 
+  // Sends `data` to a running `COPY ... FROM STDIN` statement `copy_sql`
+  // (text or binary, as the statement says) and ends it. Errors: the
+  // server's (a row it rejects aborts the whole COPY).
+  Status CopyIn(std::string_view copy_sql, std::string_view data);
+
+  // True while the connection is up and outside any transaction: fit to be
+  // lent again by a pool.
+  bool Usable() const {
+    return PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
+  }
+
   // Runs `body` (returning Status or Result<T>) between BEGIN and COMMIT;
   // rolls back when it fails. Returns what `body` returned, or the error of
   // BEGIN or COMMIT.

@@ -219,6 +219,51 @@ CREATE TABLE grid_status_default PARTITION OF grid_status DEFAULT;
 CREATE TABLE observations_default PARTITION OF observations DEFAULT;
 )sql";
 
+// The series store's own tables (store/postgres/pg_series_store.h): VEE's
+// verdicts where they differ from raw (keyed and partitioned like readings,
+// one row per revision); the newest sample of every series, kept in the
+// same transaction as the rows, so "latest" is one index lookup instead of
+// a probe of every day partition; and the Kafka offsets an ingest worker
+// has applied, written in the transaction of the data they carry, so a
+// batch delivered again after a crash is recognised and skipped.
+constexpr std::string_view kV5SeriesState = R"sql(
+CREATE TABLE vee_overlay (
+  meter_key BIGINT NOT NULL,
+  ts BIGINT NOT NULL,
+  revision INTEGER NOT NULL,
+  interval_s INTEGER NOT NULL,
+  energy_kwh DOUBLE PRECISION,
+  energy_export_kwh DOUBLE PRECISION,
+  register_kwh DOUBLE PRECISION,
+  raw_energy_kwh DOUBLE PRECISION,
+  verdict DOUBLE PRECISION,
+  late_by_s DOUBLE PRECISION,
+  PRIMARY KEY (meter_key, ts, revision)
+) PARTITION BY RANGE (ts);
+CREATE TABLE vee_overlay_default PARTITION OF vee_overlay DEFAULT;
+
+-- kind: model::SeriesKind (1 reading, 2 grid status, 3 observation,
+-- 4 VEE overlay); vals: the kind's fields in order, NULL where absent.
+CREATE TABLE latest_samples (
+  kind SMALLINT NOT NULL,
+  entity_key BIGINT NOT NULL,
+  ts BIGINT NOT NULL,
+  revision INTEGER NOT NULL,
+  interval_s INTEGER NOT NULL,
+  vals DOUBLE PRECISION[] NOT NULL,
+  PRIMARY KEY (kind, entity_key)
+);
+
+CREATE TABLE ingest_offsets (
+  consumer_group TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  kafka_partition INTEGER NOT NULL,
+  next_offset BIGINT NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (consumer_group, topic, kafka_partition)
+);
+)sql";
+
 // A session lock while migrating: any 64-bit constant the project owns.
 constexpr int64_t kMigrationLock = 0x6d657472696679;  // "metrify"
 
@@ -260,6 +305,7 @@ const std::vector<PgMigration>& PgMigrations() {
       {2, "audit log of manual edits of readings", kV2Edits},
       {3, "alerts and webhook dead letters", kV3Alerts},
       {4, "readings, grid status and observations, partitioned by day", kV4Series},
+      {5, "VEE overlay, latest samples and applied ingest offsets", kV5SeriesState},
   };
   return kMigrations;
 }

@@ -18,17 +18,18 @@ constexpr int64_t kDayMs = 86'400'000;
 constexpr int64_t kMaxDays = 400;
 // The tables, each with its own lock key (the migration lock's neighbours
 // are pg_migrations.cc's).
-constexpr std::array<std::string_view, 3> kTables = {"readings", "grid_status", "observations"};
+constexpr std::array<std::string_view, 4> kTables = {"readings", "grid_status", "observations",
+                                                     "vee_overlay"};
 constexpr int64_t kLockBase = 0x6d657472690000;
 
 Result<int64_t> LockKeyOf(std::string_view table) {
   for (size_t i = 0; i < kTables.size(); ++i) {
     if (kTables[i] == table) return kLockBase + static_cast<int64_t>(i);
   }
-  return Status::InvalidArgument(fmt::format(
-      "\"{}\" has no day partitions; the partitioned tables are readings, grid_status and "
-      "observations",
-      table));
+  return Status::InvalidArgument(
+      fmt::format("\"{}\" has no day partitions; the partitioned tables are readings, grid_status, "
+                  "observations and vee_overlay",
+                  table));
 }
 
 // "readings_20250113" for the UTC day starting at day_start_ms.

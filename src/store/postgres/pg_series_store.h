@@ -1,0 +1,72 @@
+// PgSeriesStore: the SeriesStore of scaled mode, on PostgreSQL 15
+// (docs/scaled.md). Each kind has its table, partitioned by UTC day
+// (pg_migrations.cc v4, v5): readings, grid_status, observations and
+// vee_overlay. A row is one revision of one sample; revision 0 is the raw
+// original and is never changed.
+//
+// Writes go through binary COPY into a temporary table, then one statement
+// compares every incoming sample with the latest stored revision of its
+// (entity, ts), inserts the new and changed ones with the next revision and
+// moves latest_samples forward: idempotent, so a batch delivered twice
+// stores nothing the second time. Samples repeating an (entity, ts) within
+// one call are applied in order, one round per repeat, as the engine does.
+// Day partitions are made ahead of the transaction by the writer itself.
+//
+// Reads go to the read pool (a replica when postgres.read_url is set, so
+// they may lag the writes by the replica's delay).
+//
+// Thread safety: every method may be called concurrently.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_pool.h"
+#include "store/series_store.h"
+
+namespace metrify::store {
+
+class PgSeriesStore : public SeriesStore {
+ public:
+  // The pools must outlive the store; `read` may be `write`. Samples older
+  // than retention_days (0: keep all) are refused by ingest.
+  PgSeriesStore(PgPool& write, PgPool& read, int retention_days = 0);
+
+  Result<AppendCounts> Append(model::SeriesKind kind,
+                              std::span<const engine::wal::WalSample> samples) override;
+  Status ReadLatest(engine::SeriesKey key, int64_t start_ms, int64_t end_ms,
+                    std::vector<engine::HeadSample>* out,
+                    uint16_t fields = kAllFields) const override;
+  Result<std::optional<engine::HeadSample>> Latest(engine::SeriesKey key) const override;
+  Result<std::vector<std::optional<engine::HeadSample>>> LatestMany(
+      model::SeriesKind kind, std::span<const uint32_t> keys) const override;
+  int32_t RetentionCutoffDay() const override;
+
+  // For a caller that writes more in the same transaction (the ingest
+  // worker: rows and the Kafka offsets they came from). First, outside any
+  // transaction, PreparePartitions for the samples; then, inside one,
+  // AppendIn. Errors as Append.
+  Status PreparePartitions(PgConnection& db, model::SeriesKind kind,
+                           std::span<const engine::wal::WalSample> samples);
+  static Result<AppendCounts> AppendIn(PgConnection& db, model::SeriesKind kind,
+                                       std::span<const engine::wal::WalSample> samples);
+
+  // The table of a kind: "readings", "grid_status", "observations",
+  // "vee_overlay".
+  static std::string_view TableOf(model::SeriesKind kind);
+
+ private:
+  PgPool& write_;
+  PgPool& read_;
+  const int retention_days_;
+  std::mutex made_mu_;
+  std::set<std::pair<model::SeriesKind, int64_t>> made_days_;  // guarded by made_mu_
+};
+
+}  // namespace metrify::store

@@ -1,0 +1,234 @@
+// The series store of scaled mode (store/postgres/pg_series_store.h)
+// against a real PostgreSQL 15: the SeriesStore contract the embedded
+// engine keeps (upserts with revisions, the raw original kept, identical
+// repeats stored once, latest revision on read), bit-exact values, absent
+// fields, the newest sample per series, day partitions made by the writer,
+// bad samples refused whole, and a database restart survived by the pool.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "store/postgres/pg_migrations.h"
+#include "store/postgres/pg_series_store.h"
+#include "support/postgres_server.h"
+
+namespace metrify::store {
+namespace {
+
+using engine::HeadSample;
+using engine::SeriesKey;
+using engine::wal::WalSample;
+using model::SeriesKind;
+using ::testing::HasSubstr;
+
+constexpr int64_t kDay = 86'400'000;
+constexpr int64_t kQuarter = 900'000;
+constexpr int64_t kMonday = 1'736'726'400'000;  // 2025-01-13T00:00:00Z
+
+WalSample Reading(uint32_t key, int64_t ts, double kwh) {
+  WalSample s;
+  s.entity_key = key;
+  s.timestamp_ms = ts;
+  s.interval_s = 900;
+  s.values.fill(NAN);
+  s.values[0] = kwh;
+  s.present = 1;
+  return s;
+}
+
+class PgSeriesStoreTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { pg_ = new test::PostgresServer(); }
+  static void TearDownTestSuite() {
+    delete pg_;
+    pg_ = nullptr;
+  }
+  void SetUp() override {
+    auto db = PgConnection::Connect(pg_->url(), std::chrono::seconds(10));
+    ASSERT_TRUE(db.has_value()) << db.status().message();
+    db_ = std::move(db).value();
+    ASSERT_TRUE(db_->Exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public").ok());
+    ASSERT_TRUE(ApplyPgMigrations(*db_, PgMigrations()).has_value());
+    pool_ = std::make_unique<PgPool>(pg_->url(), PgPoolOptions{.max_connections = 4});
+    store_ = std::make_unique<PgSeriesStore>(*pool_, *pool_);
+  }
+  int64_t Count(const std::string& sql) {
+    auto rows = db_->Query(sql);
+    EXPECT_TRUE(rows.has_value()) << rows.status().message();
+    return rows.has_value() && rows->size() == 1 ? rows->Int(0, 0) : -1;
+  }
+  std::vector<HeadSample> Read(SeriesKind kind, uint32_t key, int64_t from, int64_t to) {
+    std::vector<HeadSample> out;
+    Status s = store_->ReadLatest(SeriesKey{kind, key}, from, to, &out);
+    EXPECT_TRUE(s.ok()) << s.message();
+    return out;
+  }
+
+  static test::PostgresServer* pg_;
+  std::unique_ptr<PgConnection> db_;
+  std::unique_ptr<PgPool> pool_;
+  std::unique_ptr<PgSeriesStore> store_;
+};
+
+test::PostgresServer* PgSeriesStoreTest::pg_ = nullptr;
+
+TEST_F(PgSeriesStoreTest, NewSamplesAreInsertedAndReadBackBitExact) {
+  const double awkward[] = {0.1 + 0.2, 1e-300, 123456789.123456789, 0.0, 2.5};
+  std::vector<WalSample> batch;
+  for (int i = 0; i < 5; ++i) batch.push_back(Reading(7, kMonday + (i + 1) * kQuarter, awkward[i]));
+  Result<AppendCounts> counts = store_->Append(SeriesKind::kReading, batch);
+  ASSERT_TRUE(counts.has_value()) << counts.status().message();
+  EXPECT_EQ(counts->inserted, 5u);
+  EXPECT_EQ(counts->unchanged + counts->revised, 0u);
+
+  std::vector<HeadSample> read = Read(SeriesKind::kReading, 7, kMonday, kMonday + kDay);
+  ASSERT_EQ(read.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(read[i].timestamp_ms, kMonday + (i + 1) * kQuarter);
+    EXPECT_EQ(read[i].interval_s, 900);
+    EXPECT_EQ(read[i].present, 1u);
+    EXPECT_EQ(read[i].revision, 0u);
+    EXPECT_EQ(std::bit_cast<uint64_t>(read[i].values[0]), std::bit_cast<uint64_t>(awkward[i])) << i;
+  }
+  // The range is half-open and other meters are not mixed in.
+  EXPECT_EQ(Read(SeriesKind::kReading, 7, kMonday + kQuarter, kMonday + 3 * kQuarter).size(), 2u);
+  EXPECT_TRUE(Read(SeriesKind::kReading, 8, kMonday, kMonday + kDay).empty());
+}
+
+TEST_F(PgSeriesStoreTest, RepeatsAreUnchangedAndChangesBecomeRevisionsKeepingTheRaw) {
+  ASSERT_TRUE(store_->Append(SeriesKind::kReading, {{Reading(1, kMonday + kQuarter, 0.5)}}));
+  Result<AppendCounts> again =
+      store_->Append(SeriesKind::kReading, {{Reading(1, kMonday + kQuarter, 0.5)}});
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->unchanged, 1u);
+  EXPECT_EQ(again->inserted + again->revised, 0u);
+
+  Result<AppendCounts> changed =
+      store_->Append(SeriesKind::kReading, {{Reading(1, kMonday + kQuarter, 0.75)}});
+  ASSERT_TRUE(changed.has_value());
+  EXPECT_EQ(changed->revised, 1u);
+  std::vector<HeadSample> read = Read(SeriesKind::kReading, 1, kMonday, kMonday + kDay);
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].values[0], 0.75);
+  EXPECT_EQ(read[0].revision, 1u);
+  EXPECT_EQ(Count("SELECT count(*) FROM readings WHERE revision = 0 AND energy_kwh = 0.5"), 1)
+      << "the raw original is kept";
+}
+
+// Within one call a repeated (meter, ts) is applied in order, as the engine
+// does: the first is the raw, the later ones revisions.
+TEST_F(PgSeriesStoreTest, RepeatsWithinOneCallApplyInOrder) {
+  const int64_t ts = kMonday + kQuarter;
+  std::vector<WalSample> batch = {Reading(1, ts, 1), Reading(2, ts, 5), Reading(1, ts, 2),
+                                  Reading(1, ts, 2), Reading(1, ts, 3)};
+  Result<AppendCounts> counts = store_->Append(SeriesKind::kReading, batch);
+  ASSERT_TRUE(counts.has_value()) << counts.status().message();
+  EXPECT_EQ(counts->inserted, 2u);
+  EXPECT_EQ(counts->revised, 2u);
+  EXPECT_EQ(counts->unchanged, 1u);
+  EXPECT_EQ(Read(SeriesKind::kReading, 1, ts, ts + 1).at(0).values[0], 3);
+  EXPECT_EQ(Count("SELECT energy_kwh::bigint FROM readings WHERE meter_key = 1 AND revision = 0"),
+            1);
+}
+
+TEST_F(PgSeriesStoreTest, AbsentFieldsStayAbsentAndReadsTakeOnlyTheFieldsAsked) {
+  WalSample s = Reading(3, kMonday + kQuarter, 0.25);
+  s.values[3] = 231.5;  // voltage_v
+  s.present |= 1u << 3;
+  ASSERT_TRUE(store_->Append(SeriesKind::kReading, {{s}}));
+  std::vector<HeadSample> all = Read(SeriesKind::kReading, 3, kMonday, kMonday + kDay);
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].present, 0b1001u);
+  EXPECT_EQ(all[0].values[3], 231.5);
+  EXPECT_TRUE(std::isnan(all[0].values[1]));
+  std::vector<HeadSample> voltage;
+  ASSERT_TRUE(store_
+                  ->ReadLatest(SeriesKey{SeriesKind::kReading, 3}, kMonday, kMonday + kDay,
+                               &voltage, 1u << 3)
+                  .ok());
+  ASSERT_EQ(voltage.size(), 1u);
+  EXPECT_EQ(voltage[0].present, 0b1000u);
+}
+
+TEST_F(PgSeriesStoreTest, LatestIsTheNewestSampleAndMovesOnlyForward) {
+  ASSERT_TRUE(store_->Append(SeriesKind::kReading,
+                             {{Reading(1, kMonday + 2 * kQuarter, 2), Reading(2, kMonday, 9)}}));
+  ASSERT_TRUE(store_->Append(SeriesKind::kReading, {{Reading(1, kMonday + kQuarter, 1)}}))
+      << "late, older data";
+  Result<std::optional<HeadSample>> latest = store_->Latest(SeriesKey{SeriesKind::kReading, 1});
+  ASSERT_TRUE(latest.has_value());
+  ASSERT_TRUE(latest->has_value());
+  EXPECT_EQ((*latest)->timestamp_ms, kMonday + 2 * kQuarter);
+  EXPECT_EQ((*latest)->values[0], 2);
+  // A revision of the newest sample is the newest sample.
+  ASSERT_TRUE(store_->Append(SeriesKind::kReading, {{Reading(1, kMonday + 2 * kQuarter, 2.5)}}));
+  EXPECT_EQ(store_->Latest(SeriesKey{SeriesKind::kReading, 1})->value().values[0], 2.5);
+
+  const uint32_t keys[] = {2, 5, 1};
+  auto many = store_->LatestMany(SeriesKind::kReading, keys);
+  ASSERT_TRUE(many.has_value()) << many.status().message();
+  ASSERT_EQ(many->size(), 3u);
+  EXPECT_EQ((*many)[0]->values[0], 9);
+  EXPECT_FALSE((*many)[1].has_value());
+  EXPECT_EQ((*many)[2]->values[0], 2.5);
+  EXPECT_FALSE(store_->Latest(SeriesKey{SeriesKind::kGridStatus, 1})->has_value())
+      << "kinds are apart";
+}
+
+TEST_F(PgSeriesStoreTest, EachKindHasItsTableAndItsDaysGetPartitions) {
+  WalSample overlay = Reading(4, kMonday + kQuarter, 0.3);
+  overlay.values[4] = 17;  // verdict
+  overlay.present |= 1u << 4;
+  ASSERT_TRUE(store_->Append(SeriesKind::kVeeOverlay, {{overlay}}));
+  WalSample weather = Reading(4, kMonday + 2 * kDay, 12.5);  // temperature_c
+  weather.interval_s = 0;
+  ASSERT_TRUE(store_->Append(SeriesKind::kObservation, {{weather}}));
+  EXPECT_EQ(Count("SELECT count(*) FROM vee_overlay_20250113"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM observations_20250115"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM readings"), 0);
+  EXPECT_EQ(Read(SeriesKind::kVeeOverlay, 4, kMonday, kMonday + kDay).at(0).values[4], 17);
+}
+
+TEST_F(PgSeriesStoreTest, ASampleTheKindCannotHoldRefusesTheWholeCall) {
+  WalSample empty = Reading(1, kMonday + 2 * kQuarter, 1);
+  empty.present = 0;
+  Result<AppendCounts> r =
+      store_->Append(SeriesKind::kReading, {{Reading(1, kMonday + kQuarter, 1), empty}});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("sample 1 of reading"));
+  WalSample too_wide = Reading(1, kMonday, 1);
+  too_wide.present |= 1u << 8;  // the overlay has six fields
+  r = store_->Append(SeriesKind::kVeeOverlay, {{too_wide}});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_THAT(r.status().message(), HasSubstr("a field its kind does not have"));
+  EXPECT_EQ(Count("SELECT count(*) FROM readings"), 0);
+}
+
+TEST_F(PgSeriesStoreTest, ADatabaseRestartIsUnavailableThenRecovers) {
+  ASSERT_TRUE(store_->Append(SeriesKind::kReading, {{Reading(1, kMonday + kQuarter, 1)}}));
+  pg_->Stop();
+  Result<AppendCounts> down =
+      store_->Append(SeriesKind::kReading, {{Reading(1, kMonday + 2 * kQuarter, 2)}});
+  ASSERT_FALSE(down.has_value());
+  EXPECT_EQ(down.status().code(), StatusCode::kUnavailable) << down.status().message();
+  pg_->Start();
+  // The pool fails fast for retry_after (1 s) after a failed connect.
+  Result<AppendCounts> back = Status::Unavailable("not tried");
+  for (int i = 0; i < 50 && !back.has_value(); ++i) {
+    back = store_->Append(SeriesKind::kReading, {{Reading(1, kMonday + 2 * kQuarter, 2)}});
+    if (!back.has_value()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(back.has_value()) << back.status().message();
+  EXPECT_EQ(back->inserted, 1u);
+  auto db = PgConnection::Connect(pg_->url(), std::chrono::seconds(10));
+  ASSERT_TRUE(db.has_value());
+  db_ = std::move(db).value();
+  EXPECT_EQ(Count("SELECT count(*) FROM readings"), 2);
+}
+
+}  // namespace
+}  // namespace metrify::store
