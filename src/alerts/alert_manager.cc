@@ -25,7 +25,18 @@ AlertManager::AlertManager(AlertStore& store, registry::Registry* registry,
     : store_(store), registry_(registry), notifier_(notifier), options_(std::move(options)) {
   if (!options_.now) options_.now = [] { return NowMillis(); };
   std::lock_guard lock(mu_);
-  for (const Alert& alert : store_.OpenAlerts()) Track(alert);
+  if (Status followed = FollowOpen(); !followed.ok()) {
+    obs::LogWarn("open alerts not listed; the next report asks again",
+                 {{"error", followed.message()}});
+  }
+}
+
+Status AlertManager::FollowOpen() {
+  if (following_) return Status::Ok();
+  METRIFY_ASSIGN_OR_RETURN(std::vector<Alert> open, store_.OpenAlerts());
+  for (const Alert& alert : open) Track(alert);
+  following_ = true;
+  return Status::Ok();
 }
 
 std::string AlertManager::OpenKey(SourceKind kind, std::string_view source_id,
@@ -53,6 +64,13 @@ void AlertManager::Track(const Alert& alert) {
 Result<std::vector<size_t>> AlertManager::Report(std::span<const Finding> findings,
                                                  std::span<const Clear> clears) {
   const int64_t now = options_.now();
+  {
+    std::lock_guard lock(mu_);
+    if (Status followed = FollowOpen(); !followed.ok()) {
+      ++stats_.errors;
+      return followed;
+    }
+  }
   std::vector<RaiseOutcome> outcomes;
   if (!findings.empty()) {
     Result<std::vector<RaiseOutcome>> raised = store_.Raise(findings, now);

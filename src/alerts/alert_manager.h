@@ -57,7 +57,9 @@ struct AlertManagerStats {
 class AlertManager {
  public:
   // `store` must outlive the manager; `registry` (meter status) and
-  // `notifier` (webhooks) may be null.
+  // `notifier` (webhooks) may be null. Follows the store's open alerts from
+  // here on; when the store cannot list them now (its database is down),
+  // the next Report asks again.
   AlertManager(AlertStore& store, registry::Registry* registry, WebhookNotifier* notifier,
                AlertManagerOptions options);
 
@@ -68,7 +70,7 @@ class AlertManager {
   // indices of `clears` whose source and rule have no open alert (any
   // more): the caller need not send those again until a new finding.
   // Errors: the store's (the batch is then not applied; the caller may
-  // retry it).
+  // retry it), also when the open alerts could not be listed yet.
   Result<std::vector<size_t>> Report(std::span<const Finding> findings,
                                      std::span<const Clear> clears);
 
@@ -93,6 +95,9 @@ class AlertManager {
   static std::string OpenKey(SourceKind kind, std::string_view source_id, std::string_view rule);
 
   void Track(const Alert& alert);  // REQUIRES: mu_ held
+  // Tracks the store's open alerts once; its error until they could be
+  // listed. REQUIRES: mu_ held.
+  Status FollowOpen();
   void Notify(const Alert& alert, std::string_view event);
   // A meter's status follows its open critical meter faults.
   void FollowMeterStatus(const Alert& alert);
@@ -114,6 +119,7 @@ class AlertManager {
   AlertManagerOptions options_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Open> open_;  // guarded by mu_
+  bool following_ = false;                      // open_ loaded; guarded by mu_
   AlertManagerStats stats_;                     // guarded by mu_
 };
 

@@ -174,7 +174,7 @@ TEST_F(AlertManagerTest, ACriticalMeterFaultMakesTheMeterFaultyUntilResolved) {
   // Meter faults do not resolve themselves (clear_for: never).
   Report({}, {ClearOf("M1", "stuck_register", kT0 + 100 * kQ)});
   EXPECT_EQ(StatusOf("M1"), "FAULTY");
-  const int64_t id = *store_->OpenAlertId(SourceKind::kMeter, "M1", "stuck_register");
+  const int64_t id = **store_->OpenAlertId(SourceKind::kMeter, "M1", "stuck_register");
   auto acked = manager_->Acknowledge(id, "operator", "crew sent");
   ASSERT_TRUE(acked.has_value());
   EXPECT_EQ(StatusOf("M1"), "FAULTY");

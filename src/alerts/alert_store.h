@@ -3,31 +3,35 @@
 // alerts: while an alert of a (source_kind, source_id, rule) is open (state
 // OPEN or ACKNOWLEDGED) every new finding of that key updates it; once it is
 // RESOLVED the key is free and the next finding opens a new alert. Alerts
-// live in the `alerts` table of registry.db (so backups carry them) and are
-// never deleted; the open ones are also held in memory, which makes
-// deduplication a lookup and keeps Raise to one write per alert.
+// are never deleted.
 //
-// Lifecycle: Open() once at start-up, after the registry has migrated
-// registry.db; the store owns its own SQLite connection.
-// Thread safety: all methods may be called from any thread (one mutex).
-// Durability: a write method has committed (synchronous=FULL) when it
-// returns OK.
+// Two implementations behind this interface:
+// - SqliteAlertStore (alert_store_sqlite.h, AlertStore::Open): the `alerts`
+//   table of registry.db, one process; the open alerts are also held in
+//   memory, which makes deduplication a lookup and keeps Raise to one write
+//   per alert.
+// - PgAlertStore (pg_alert_store.h): PostgreSQL in scaled mode, where
+//   several processes raise, acknowledge and resolve at once; every answer
+//   comes from the database and every change is atomic across processes.
+// Both give the same results, orders, error codes and messages, except
+// where a method says otherwise.
+//
+// Lifecycle: open once at start-up, after the schema has been migrated.
+// Thread safety: all methods may be called from any thread.
+// Durability: a write method has committed when it returns OK.
 #pragma once
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "alerts/alert.h"
 #include "common/result.h"
 #include "store/registry_store.h"
-#include "store/sqlite/sqlite_db.h"
 
 namespace metrify::alerts {
 
@@ -66,8 +70,11 @@ class AlertStore {
  public:
   // Opens the alert tables of the registry database at `db_path` (already
   // migrated to version 3 or later by store::SqliteRegistry) and loads the
-  // open alerts. Errors: the database's (IOError, Corruption, ...).
+  // open alerts: a SqliteAlertStore. Errors: the database's (IOError,
+  // Corruption, ...).
   static Result<std::unique_ptr<AlertStore>> Open(const std::string& db_path);
+
+  virtual ~AlertStore() = default;
 
   // Folds `findings` into alerts in ONE transaction: a finding whose key has
   // an open alert updates it (count + 1, first/last_seen widened, severity
@@ -78,48 +85,59 @@ class AlertStore {
   // first finding of each; an empty span writes nothing. The state of an
   // ACKNOWLEDGED alert is kept. Errors: InvalidArgument (with a detail per
   // finding) when a finding lacks type, rule or source_id, nothing written;
-  // the database's, in which case nothing was written or changed.
-  Result<std::vector<RaiseOutcome>> Raise(std::span<const Finding> findings, int64_t now_ms);
+  // the database's, in which case nothing was written or changed (SQLite
+  // reports a broken one-open-alert-per-key index as AlreadyExists,
+  // PostgreSQL any broken constraint as Conflict).
+  virtual Result<std::vector<RaiseOutcome>> Raise(std::span<const Finding> findings,
+                                                  int64_t now_ms) = 0;
 
   // OPEN -> ACKNOWLEDGED, recording who, the note (may be empty) and when.
   // Returns the updated alert. Errors: InvalidArgument when `who` is empty;
   // NotFound for an unknown id; Conflict naming the current state when the
   // alert is not OPEN; the database's.
-  Result<Alert> Acknowledge(int64_t id, std::string_view who, std::string_view note,
-                            int64_t now_ms);
+  virtual Result<Alert> Acknowledge(int64_t id, std::string_view who, std::string_view note,
+                                    int64_t now_ms) = 0;
   // OPEN or ACKNOWLEDGED -> RESOLVED; the key is freed, so the next finding
   // of it opens a new alert. Errors as Acknowledge; Conflict when RESOLVED.
-  Result<Alert> Resolve(int64_t id, std::string_view who, std::string_view note, int64_t now_ms);
+  virtual Result<Alert> Resolve(int64_t id, std::string_view who, std::string_view note,
+                                int64_t now_ms) = 0;
 
-  // The alert with `id` in any state; nullopt when there is none.
   // Resolves the open alerts among `ids` in ONE transaction (`notes[i]`
   // for ids[i]); ids not open (resolved meanwhile, unknown) are passed
-  // over. Returns the alerts resolved. Errors: InvalidArgument (empty who,
-  // notes not one per id); the database's, nothing changed.
-  Result<std::vector<Alert>> ResolveMany(std::span<const int64_t> ids, std::string_view who,
-                                         std::span<const std::string> notes, int64_t now_ms);
+  // over, and an id listed again is resolved once, with its first note.
+  // Returns the alerts resolved, in the order of `ids`. Errors:
+  // InvalidArgument (empty who, notes not one per id); the database's,
+  // nothing changed.
+  virtual Result<std::vector<Alert>> ResolveMany(std::span<const int64_t> ids, std::string_view who,
+                                                 std::span<const std::string> notes,
+                                                 int64_t now_ms) = 0;
 
-  Result<std::optional<Alert>> Get(int64_t id);
+  // The alert with `id` in any state; nullopt when there is none.
+  virtual Result<std::optional<Alert>> Get(int64_t id) = 0;
 
   // The alerts matching `q`, newest last_seen first, then id descending;
   // total_count counts all pages. Errors: InvalidArgument when page < 1 or
   // page_size is outside 1..1000; the database's.
-  Result<store::Page<Alert>> List(const AlertQuery& q);
+  virtual Result<store::Page<Alert>> List(const AlertQuery& q) = 0;
 
   // The alerts whose [first_seen, last_seen] overlaps [start_ms, end_ms),
   // grouped by `group_by`: "type", "severity" or "source" (key
   // "<source_kind>:<source_id>"). Groups with the most alerts come first,
-  // ties by key. Errors: InvalidArgument for another group_by or when
-  // start_ms >= end_ms; the database's.
-  Result<std::vector<AnomalyCount>> Count(int64_t start_ms, int64_t end_ms,
-                                          std::string_view group_by);
+  // ties by key (byte order). Errors: InvalidArgument for another group_by
+  // or when start_ms >= end_ms; the database's.
+  virtual Result<std::vector<AnomalyCount>> Count(int64_t start_ms, int64_t end_ms,
+                                                  std::string_view group_by) = 0;
 
-  // Every open (OPEN or ACKNOWLEDGED) alert, ascending by id, from memory.
-  std::vector<Alert> OpenAlerts() const;
-  size_t OpenCount() const;  // alerts open now, without copying them
-  // The id of the open alert of the key; nullopt when none is open.
-  std::optional<int64_t> OpenAlertId(SourceKind kind, std::string_view source_id,
-                                     std::string_view rule) const;
+  // Every open (OPEN or ACKNOWLEDGED) alert, ascending by id. SQLite answers
+  // from memory and never fails; PostgreSQL asks the database (so it sees
+  // what other processes raised) and returns its errors (Unavailable, ...).
+  virtual Result<std::vector<Alert>> OpenAlerts() const = 0;
+  // The number of open alerts, without copying them. Errors as OpenAlerts.
+  virtual Result<size_t> OpenCount() const = 0;
+  // The id of the open alert of the key; nullopt when none is open. Errors
+  // as OpenAlerts.
+  virtual Result<std::optional<int64_t>> OpenAlertId(SourceKind kind, std::string_view source_id,
+                                                     std::string_view rule) const = 0;
 
   // Appends a webhook delivery given up on (DeadLetter is defined by the
   // notifier, alerts/webhook.h). No secret is stored: `url` loses its user
@@ -127,29 +145,11 @@ class AlertStore {
   // full url in `last_error` are replaced by that form; `payload` is the
   // alert JSON. Errors: InvalidArgument when event or url is empty or
   // attempts is negative; the database's.
-  Status RecordDeadLetter(const DeadLetter& d);
+  virtual Status RecordDeadLetter(const DeadLetter& d) = 0;
   // The newest `limit` dead letters, newest failed_at first (then the later
-  // recorded first). Errors: InvalidArgument when limit is outside 1..1000.
-  Result<std::vector<DeadLetter>> DeadLetters(int limit);
-
- private:
-  struct Staged;  // an alert being changed by Raise
-
-  explicit AlertStore(std::unique_ptr<store::SqliteDb> db) : db_(std::move(db)) {}
-  Status Load();
-  Result<std::optional<Alert>> GetLocked(int64_t id);
-  std::vector<Staged> Fold(std::span<const Finding> findings, int64_t now_ms) const;
-  Status WriteStaged(std::vector<Staged>& staged);
-  // The open alert `id` when it may be `action`ed: OPEN, or also
-  // ACKNOWLEDGED when allow_acknowledged. NotFound or Conflict otherwise.
-  Result<Alert*> OpenForTransition(int64_t id, std::string_view action, bool allow_acknowledged);
-  Status Update(const Alert& alert);
-  void Install(const Alert& alert);
-
-  mutable std::mutex mu_;
-  std::unique_ptr<store::SqliteDb> db_;              // guarded by mu_
-  std::unordered_map<int64_t, Alert> open_;          // by id; guarded by mu_
-  std::unordered_map<std::string, int64_t> by_key_;  // open ids by key; guarded by mu_
+  // recorded first). Errors: InvalidArgument when limit is outside 1..1000;
+  // the database's.
+  virtual Result<std::vector<DeadLetter>> DeadLetters(int limit) = 0;
 };
 
 }  // namespace metrify::alerts

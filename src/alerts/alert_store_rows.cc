@@ -1,9 +1,8 @@
+// How an Alert maps onto the SQLite rows of the `alerts` table.
 #include "alerts/alert_store_rows.h"
 
 #include <cmath>
 #include <variant>
-
-#include <fmt/format.h>
 
 namespace metrify::alerts::rows {
 
@@ -90,10 +89,6 @@ void BindInsert(store::SqliteStatement& stmt, const Alert& a) {
 void BindUpdate(store::SqliteStatement& stmt, const Alert& a) {
   BindMutable(stmt, a, 1);
   stmt.Bind(15, a.id);
-}
-
-std::string KeyOf(SourceKind kind, std::string_view source_id, std::string_view rule) {
-  return fmt::format("{}:{}:{}{}", static_cast<int>(kind), source_id.size(), source_id, rule);
 }
 
 }  // namespace metrify::alerts::rows

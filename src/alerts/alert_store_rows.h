@@ -1,20 +1,18 @@
-// Internal to AlertStore: the columns of the `alerts` table (migration 3 in
-// store/sqlite/migrations.cc) and how an Alert maps onto them.
+// Internal to SqliteAlertStore: how an Alert maps onto the SQLite rows of
+// the `alerts` table (migration 3 in store/sqlite/migrations.cc).
 #pragma once
 
 #include <string>
 #include <string_view>
 
 #include "alerts/alert.h"
+#include "alerts/alert_store_shared.h"
 #include "store/sqlite/sqlite_db.h"
 
 namespace metrify::alerts::rows {
 
 // Every column, in the order RowOf reads them.
-inline constexpr std::string_view kColumns =
-    "id, type, rule, severity, source_kind, source_id, message, first_seen, last_seen, count, "
-    "value, state, created_at, updated_at, acknowledged_by, acknowledge_note, acknowledged_at, "
-    "resolved_by, resolve_note, resolved_at";
+inline constexpr std::string_view kColumns = detail::kColumns;
 
 // Inserts a new alert; binds with BindInsert, returns the id.
 inline constexpr std::string_view kInsert =
@@ -34,10 +32,6 @@ inline constexpr std::string_view kUpdate =
 Alert RowOf(const store::SqliteStatement& stmt);
 void BindInsert(store::SqliteStatement& stmt, const Alert& a);
 void BindUpdate(store::SqliteStatement& stmt, const Alert& a);
-
-// The in-memory key of an open alert. Length-prefixed, so no choice of ids
-// makes two keys collide.
-std::string KeyOf(SourceKind kind, std::string_view source_id, std::string_view rule);
 
 // Cell readers that accept NULL: "" and NaN.
 std::string TextOf(const model::FieldValue& v);

@@ -1,11 +1,12 @@
 // GET /api/v1/overview (overview_routes.h). The registry has no grouped
 // counts, so the meters are read here in pages of 1000 inside the process:
 // one request of the dashboard instead of a page walk over HTTP. Open alerts
-// come from the alert store's memory.
+// come from the alert store (its memory in SQLite, the database in PostgreSQL).
 #include "api/overview_routes.h"
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -103,10 +104,10 @@ void WriteMeters(JsonWriter& w, const MeterCounts& counts) {
 }
 
 // Open (OPEN or ACKNOWLEDGED) alerts by severity and state; null when
-// alerts are not enabled on this server.
-void WriteAlerts(JsonWriter& w, const alerts::AlertStore* store) {
+// alerts are not enabled on this server (`open` null).
+void WriteAlerts(JsonWriter& w, const std::vector<alerts::Alert>* open) {
   w.Key("alerts");
-  if (!store) {
+  if (!open) {
     w.Null();
     return;
   }
@@ -115,12 +116,11 @@ void WriteAlerts(JsonWriter& w, const alerts::AlertStore* store) {
     severity[std::string(alerts::SeverityName(s))] = 0;
   for (auto s : {alerts::AlertState::kOpen, alerts::AlertState::kAcknowledged})
     state[std::string(alerts::StateName(s))] = 0;
-  std::vector<alerts::Alert> open = store->OpenAlerts();
-  for (const alerts::Alert& a : open) {
+  for (const alerts::Alert& a : *open) {
     ++severity[std::string(alerts::SeverityName(a.severity))];
     ++state[std::string(alerts::StateName(a.state))];
   }
-  w.BeginObject().Key("open").Int(static_cast<int64_t>(open.size()));
+  w.BeginObject().Key("open").Int(static_cast<int64_t>(open->size()));
   w.Key("by_severity");
   WriteCounts(w, severity);
   w.Key("by_state");
@@ -140,13 +140,19 @@ HttpResponse Overview(SeriesBackend& backend, const HttpRequest& request) {
   if (!operators.has_value()) return ErrorFromStatus(operators.error());
   Result<int64_t> stations = CountOf<model::WeatherStation>(backend.registry);
   if (!stations.has_value()) return ErrorFromStatus(stations.error());
+  std::optional<std::vector<alerts::Alert>> open_alerts;
+  if (backend.alert_store) {
+    Result<std::vector<alerts::Alert>> open = backend.alert_store->OpenAlerts();
+    if (!open.has_value()) return ErrorFromStatus(open.error());
+    open_alerts = std::move(open).value();
+  }
 
   JsonWriter w;
   w.BeginObject().Key("generated_at").String(FormatRfc3339(NowMillis()));
   WriteMeters(w, *meters);
   w.Key("grid_operators").Int(*operators);
   w.Key("weather_stations").Int(*stations);
-  WriteAlerts(w, backend.alert_store);
+  WriteAlerts(w, open_alerts ? &*open_alerts : nullptr);
   w.Key("vee_pending_meters");
   if (backend.validation) {
     w.Int(static_cast<int64_t>(backend.validation->stats().dirty_meters));

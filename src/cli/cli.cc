@@ -26,6 +26,7 @@ int RunCli(int argc, char** argv) {
   AddBackupCommands(app);
   AddSimulateCommand(app);
   AddMigrateCommand(app);
+  AddWorkerCommand(app);
   AddBenchCommand(app);
   AddVersionCommand(app);
   try {

@@ -1,5 +1,7 @@
 #include "cli/serve_alerts.h"
 
+#include <cmath>
+
 #include "cli/command.h"
 #include "common/strings.h"
 #include "config/layers.h"
@@ -43,36 +45,57 @@ std::unique_ptr<alerts::WebhookNotifier> WebhooksOrFail(const config::AlertsConf
 
 }  // namespace
 
-std::unique_ptr<Alerting> Alerting::StartOrFail(const config::AlertsConfig& config,
-                                                const std::string& registry_db,
-                                                registry::Registry& registry,
-                                                ingest::EntityKeys& keys,
-                                                vee::MeterDirectory& meters) {
+std::unique_ptr<Alerting> Alerting::ManageOrFail(const config::AlertsConfig& config,
+                                                 std::unique_ptr<alerts::AlertStore> store,
+                                                 registry::Registry& registry,
+                                                 const detect::DetectRules& rules) {
   auto alerting = std::make_unique<Alerting>();
-  detect::DetectRules rules = LoadRulesOrFail(config.rules_file);
-  Result<std::unique_ptr<alerts::AlertStore>> store = alerts::AlertStore::Open(registry_db);
-  if (!store) Fail(kExitFailure, "alerts: " + store.status().message());
-  alerting->store = std::move(store).value();
+  alerting->store = std::move(store);
   alerting->webhooks = WebhooksOrFail(config, *alerting->store);
-
   alerts::AlertManagerOptions manager;
   manager.clear_for_ms = [auto_resolve = rules.auto_resolve](std::string_view type) {
     return auto_resolve.ForType(type);
   };
   alerting->manager = std::make_unique<alerts::AlertManager>(*alerting->store, &registry,
                                                              alerting->webhooks.get(), manager);
+  return alerting;
+}
+
+std::unique_ptr<Alerting> Alerting::ManageOrFail(const config::AlertsConfig& config,
+                                                 std::unique_ptr<alerts::AlertStore> store,
+                                                 registry::Registry& registry) {
+  return ManageOrFail(config, std::move(store), registry, LoadRulesOrFail(config.rules_file));
+}
+
+std::unique_ptr<Alerting> Alerting::StartOrFail(const config::AlertsConfig& config,
+                                                const std::string& registry_db,
+                                                registry::Registry& registry,
+                                                ingest::EntityKeys& keys,
+                                                vee::MeterDirectory& meters) {
+  Result<std::unique_ptr<alerts::AlertStore>> store = alerts::AlertStore::Open(registry_db);
+  if (!store) Fail(kExitFailure, "alerts: " + store.status().message());
+  detect::DetectRules rules = LoadRulesOrFail(config.rules_file);
+  std::unique_ptr<Alerting> alerting =
+      ManageOrFail(config, std::move(store).value(), registry, rules);
 
   detect::DetectionService::Options detection;
   detection.rules = std::move(rules);
   detection.sweep_every = std::chrono::seconds(config.sweep_seconds);
   detection.meter_info = [&meters](uint32_t key) { return meters.Lookup(key); };
-  detection.open_alerts = alerting->store->OpenAlerts();
+  Result<std::vector<alerts::Alert>> open = alerting->store->OpenAlerts();
+  if (!open) Fail(kExitFailure, "alerts: " + open.status().message());
+  detection.open_alerts = std::move(open).value();
   alerting->detection =
       std::make_unique<detect::DetectionService>(keys, registry, *alerting->manager, detection);
   return alerting;
 }
 
 void Alerting::RegisterMetrics(obs::MetricsRegistry& metrics) {
+  if (detection) RegisterDetectionMetrics(metrics);
+  RegisterAlertMetrics(metrics);
+}
+
+void Alerting::RegisterDetectionMetrics(obs::MetricsRegistry& metrics) {
   metrics
       .AddGauge("metrify_detect_queued_samples", "Samples stored but not yet judged by detection")
       .SetCallback([this] { return static_cast<double>(detection->stats().queued); });
@@ -82,6 +105,9 @@ void Alerting::RegisterMetrics(obs::MetricsRegistry& metrics) {
       .AddCounter("metrify_detect_attributed_total",
                   "Meter frequency_out findings left to the grid operator's open alert")
       .SetCallback([this] { return static_cast<double>(detection->stats().attributed); });
+}
+
+void Alerting::RegisterAlertMetrics(obs::MetricsRegistry& metrics) {
   metrics.AddCounter("metrify_alert_findings_total", "Findings reported by the detectors")
       .SetCallback([this] { return static_cast<double>(manager->stats().findings); });
   metrics.AddCounter("metrify_alerts_opened_total", "Alerts opened").SetCallback([this] {
@@ -91,8 +117,10 @@ void Alerting::RegisterMetrics(obs::MetricsRegistry& metrics) {
       .AddCounter("metrify_alerts_auto_resolved_total",
                   "Alerts resolved because their condition stayed clear")
       .SetCallback([this] { return static_cast<double>(manager->stats().auto_resolved); });
+  // NaN while the store cannot count (its database is down): not a false 0.
   metrics.AddGauge("metrify_alerts_open", "Alerts open (OPEN or ACKNOWLEDGED)").SetCallback([this] {
-    return static_cast<double>(store->OpenCount());
+    Result<size_t> open = store->OpenCount();
+    return open ? static_cast<double>(*open) : std::nan("");
   });
   if (!webhooks) return;
   metrics.AddCounter("metrify_webhook_delivered_total", "Webhook deliveries answered 2xx")
@@ -104,7 +132,7 @@ void Alerting::RegisterMetrics(obs::MetricsRegistry& metrics) {
 }
 
 void Alerting::Stop() {
-  detection->Drain();
+  if (detection) detection->Drain();
   detection.reset();
   if (webhooks) webhooks->Stop();
   manager.reset();

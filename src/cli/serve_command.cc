@@ -13,6 +13,9 @@
 #include "cli/command.h"
 #include "cli/config_options.h"
 #include "cli/serve_alerts.h"
+#include "cli/serve_scaled.h"
+#include "cli/stop_signals.h"
+#include "cli/validation_setup.h"
 #include "common/time.h"
 #include "http/server.h"
 #include "ingest/entity_keys.h"
@@ -29,33 +32,6 @@
 namespace metrify::cli {
 
 namespace {
-
-// Blocks SIGINT and SIGTERM in this thread and every thread it starts later,
-// so that only the sigwait() below receives them.
-sigset_t BlockStopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
-http::HttpServerOptions ServerOptions(const config::ServerConfig& c) {
-  auto ms = [](double seconds) {
-    return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
-  };
-  http::HttpServerOptions o;
-  o.host = c.host;
-  o.port = c.port;
-  o.threads = c.threads;
-  o.max_body_bytes = c.max_body_bytes;
-  o.read_timeout = ms(c.read_timeout_s);
-  o.write_timeout = ms(c.write_timeout_s);
-  o.idle_timeout = ms(c.idle_timeout_s);
-  o.shutdown_grace = ms(c.shutdown_grace_s);
-  return o;
-}
 
 // Segments stay open (one descriptor each) and every connection takes one:
 // the usual soft limit of 1,024 is too low for a year of partitions, so
@@ -96,44 +72,14 @@ std::unique_ptr<engine::ReadingsEngine> OpenEngine(const config::Config& config,
   return std::move(opened).value();
 }
 
-// The shipped VEE rules, with the operator's file over them; a bad file
-// stops the start with every problem it has.
-vee::RulesConfig LoadRulesOrFail(const std::string& path) {
-  if (path.empty()) return vee::RulesConfig::Defaults();
-  Result<vee::RulesConfig> rules = vee::RulesConfig::Load(path);
-  if (!rules) Fail(kExitUsage, rules.status().message());
-  return std::move(rules).value();
-}
-
-// VEE's progress on /metrics: how far it lags behind ingest and what it did.
-void RegisterValidationMetrics(obs::MetricsRegistry& metrics, const vee::VeeService& vee) {
-  metrics
-      .AddGauge("metrify_vee_pending_meters",
-                "Meters with readings stored but not yet validated (VEE's backlog)")
-      .SetCallback([&vee] { return static_cast<double>(vee.stats().dirty_meters); });
-  const std::pair<const char*, const char*> counters[] = {
-      {"metrify_vee_windows_total", "Meter windows validated"},
-      {"metrify_vee_intervals_total", "Intervals validated (an interval may be validated again)"},
-      {"metrify_vee_overlay_rows_total", "Validated intervals stored because they differ from raw"},
-      {"metrify_vee_rewinds_total", "Windows validated again from a local day start for late data"},
-      {"metrify_vee_errors_total", "Windows that failed (retried with the meter's next data)"},
-  };
-  for (size_t i = 0; i < std::size(counters); ++i) {
-    metrics.AddCounter(counters[i].first, counters[i].second).SetCallback([&vee, i] {
-      const vee::VeeStats s = vee.stats();
-      const uint64_t values[] = {s.windows, s.readings, s.overlay_rows, s.rewinds, s.errors};
-      return static_cast<double>(values[i]);
-    });
-  }
-}
-
 void Serve(const ConfigOptions& options) {
   sigset_t stop_signals = BlockStopSignals();
   config::LoadedConfig loaded = LoadConfigOrFail(options);
   const config::Config& config = loaded.config;
   FailIfError(obs::InitLogging(config.log.level, config.log.format));
-  if (config.mode != "embedded") {
-    Fail(kExitUsage, "mode \"" + config.mode + "\" is not available in this version; use embedded");
+  if (config.mode == "scaled") {
+    ServeScaled(config, stop_signals);
+    return;
   }
   auto opened = store::SqliteRegistry::Open(config.storage.data_dir);
   FailIfError(opened.status());

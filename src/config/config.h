@@ -80,7 +80,8 @@ struct RedisConfig {
 };
 
 struct KafkaConfig {
-  std::string brokers;  // comma-separated HOST:PORT list, passed to librdkafka as is
+  std::string brokers;             // comma-separated HOST:PORT list, passed to librdkafka as is
+  double delivery_timeout_s = 10;  // a batch not acknowledged by then: ingest answers 503
 };
 
 // The effective, validated configuration. Enum-valued fields hold their

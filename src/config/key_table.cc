@@ -158,6 +158,10 @@ const KeyDef kKeys[] = {
     {.name = "kafka.brokers", .type = KeyType::kString, .defaults = Same(""),
      .description = "Kafka bootstrap servers for scaled mode, host1:9092,host2:9092.",
      .store = &Store<&Config::kafka, &KafkaConfig::brokers>},
+    {.name = "kafka.delivery_timeout_s", .type = KeyType::kNumber, .defaults = Same("10"),
+     .min = 0, .max = 3600, .min_exclusive = true,
+     .description = "Seconds ingest waits for the brokers to acknowledge a batch before 503.",
+     .store = &Store<&Config::kafka, &KafkaConfig::delivery_timeout_s>},
 };
 // clang-format on
 

@@ -1,11 +1,18 @@
+// The contract of EditLog (edit_log.h), run against both logs: SQLite's of
+// a single process and PostgreSQL's of scaled mode (a real PostgreSQL 15,
+// one server for the suite and a fresh database per test). Edits of other
+// processes and an outage are in tests/scaled/pg_edit_log_test.cc.
 #include "vee/edit_log.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "scaled/pg_registry_fixture.h"
 #include "store/engine/wal/wal_test_support.h"
+#include "store/postgres/pg_pool.h"
 #include "store/sqlite/sqlite_registry.h"
+#include "vee/pg_edit_log.h"
 
 namespace metrify::vee {
 namespace {
@@ -24,25 +31,46 @@ EditRecord Edit(uint32_t key, int64_t t, double kwh, std::string reason = "read 
   return e;
 }
 
-class EditLogTest : public ::testing::Test {
+enum class Backend { kSqlite, kPostgres };
+
+class EditLogTest : public ::testing::TestWithParam<Backend> {
  protected:
-  EditLogTest() {
-    // The registry creates and migrates the database the log lives in.
-    auto registry = store::SqliteRegistry::Open(dir_.path());
-    EXPECT_TRUE(registry.has_value());
-    path_ = (*registry)->path();
+  static void TearDownTestSuite() { databases_.reset(); }
+
+  void SetUp() override {
+    if (GetParam() == Backend::kSqlite) {
+      // The registry creates and migrates the database the log lives in.
+      auto registry = store::SqliteRegistry::Open(dir_.path());
+      ASSERT_TRUE(registry.has_value());
+      path_ = (*registry)->path();
+    } else {
+      if (!databases_) databases_ = std::make_unique<test::PgDatabases>();
+      pool_ = std::make_unique<store::PgPool>(databases_->Fresh());
+    }
   }
   std::unique_ptr<EditLog> Open() {
-    auto log = EditLog::Open(path_);
+    Result<std::unique_ptr<EditLog>> log = Status::Internal("unset");
+    if (GetParam() == Backend::kSqlite) {
+      log = EditLog::Open(path_);
+    } else if (auto pg = PgEditLog::Open(*pool_); pg.has_value()) {
+      log = std::unique_ptr<EditLog>(std::move(pg).value());
+    } else {
+      log = pg.error();
+    }
     EXPECT_TRUE(log.has_value()) << log.error().ToString();
     return std::move(log).value();
   }
 
+  static inline std::unique_ptr<test::PgDatabases> databases_;
   TempDir dir_;
-  std::string path_;
+  std::string path_;                     // SQLite
+  std::unique_ptr<store::PgPool> pool_;  // PostgreSQL; outlives the logs
 };
 
-TEST_F(EditLogTest, TheNewestEditOfAnIntervalIsInForceAndAllAreAudited) {
+INSTANTIATE_TEST_SUITE_P(Sqlite, EditLogTest, ::testing::Values(Backend::kSqlite));
+INSTANTIATE_TEST_SUITE_P(Postgres, EditLogTest, ::testing::Values(Backend::kPostgres));
+
+TEST_P(EditLogTest, TheNewestEditOfAnIntervalIsInForceAndAllAreAudited) {
   auto log = Open();
   ASSERT_TRUE(log->Record(Edit(1, 900'000, 0.2)).has_value());
   auto second = log->Record(Edit(1, 900'000, 0.3, "second look"));
@@ -66,13 +94,13 @@ TEST_F(EditLogTest, TheNewestEditOfAnIntervalIsInForceAndAllAreAudited) {
   EXPECT_EQ((*history)[1].old_status, "MISSING");
 }
 
-TEST_F(EditLogTest, EditsSurviveAReopen) {
+TEST_P(EditLogTest, EditsSurviveAReopen) {
   ASSERT_TRUE(Open()->Record(Edit(4, 1'800'000, 0.7)).has_value());
   auto log = Open();
   EXPECT_DOUBLE_EQ(log->InForce(4, 0, INT64_MAX).at(1'800'000).energy_kwh, 0.7);
 }
 
-TEST_F(EditLogTest, AnEditWithoutValueReasonOrAuthorIsRefusedAndNotStored) {
+TEST_P(EditLogTest, AnEditWithoutValueReasonOrAuthorIsRefusedAndNotStored) {
   auto log = Open();
   EditRecord no_value = Edit(1, 900'000, NAN);
   EXPECT_FALSE(log->Record(no_value).has_value());

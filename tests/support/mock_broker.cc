@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -101,6 +103,47 @@ void MockBroker::WaitUntilReady() {
 }
 
 int MockBroker::Stop() { return process_.Stop(SIGTERM); }
+
+namespace {
+
+// How often `needle` occurs in `text`.
+int Occurrences(const std::string& text, const std::string& needle) {
+  int count = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
+void MockBroker::SignalAndWait(int signal, const std::string& ack, int count) {
+  if (::kill(process_.pid(), signal) != 0) {
+    throw std::runtime_error("MockBroker: cannot signal the broker: " +
+                             std::string(std::strerror(errno)));
+  }
+  bool done = PollUntil([&] { return Occurrences(log(), ack) >= count; }, kServerStartTimeout);
+  if (!done) {
+    throw std::runtime_error("metrify-mock-broker did not log '" + ack + "' within " +
+                             std::to_string(kServerStartTimeout.count()) + " s; log:\n" +
+                             LogTail(log_path_));
+  }
+}
+
+void MockBroker::SetDown() {
+  SignalAndWait(SIGUSR1, "metrify-mock-broker: brokers down\n", ++downs_);
+}
+
+void MockBroker::SetUp() {
+  SignalAndWait(SIGUSR2, "metrify-mock-broker: brokers up\n", ++ups_);
+  bool answering =
+      PollUntil([&] { return BrokersInMetadata(bootstrap_) == CountBrokers(bootstrap_); },
+                kServerStartTimeout);
+  if (!answering) {
+    throw std::runtime_error("metrify-mock-broker did not answer metadata after SetUp(); log:\n" +
+                             LogTail(log_path_));
+  }
+}
 
 std::string MockBroker::log() const { return ReadWholeFile(log_path_); }
 

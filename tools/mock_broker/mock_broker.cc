@@ -6,6 +6,10 @@
 // creates the topics given by --topics, prints one line
 // `bootstrap=127.0.0.1:p1,...` to stdout, and serves until SIGTERM or SIGINT.
 // Nothing is persisted; ports are ephemeral.
+//
+// Outages for tests: SIGUSR1 takes every broker down (connections dropped,
+// new ones refused), SIGUSR2 brings them up again; each is acknowledged on
+// stderr ("metrify-mock-broker: brokers down" / "... up") once done.
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
@@ -63,6 +67,38 @@ rd_kafka_t* NewHostHandle() {
   return rk;
 }
 
+// The signals this program acts on; main() blocks them before librdkafka
+// starts its threads, so only ServeSignals()'s sigwait() sees them and the
+// work happens on an ordinary thread, not in a signal handler.
+sigset_t HandledSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int signal : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaddset(&signals, signal);
+  return signals;
+}
+
+// Serves outage requests until SIGTERM or SIGINT. The mock cluster applies a
+// state change before rd_kafka_mock_broker_set_down/up() return, so the
+// line on stderr tells a waiting test that it is in effect.
+void ServeSignals(rd_kafka_mock_cluster_t* cluster) {
+  sigset_t signals = HandledSignals();
+  for (;;) {
+    int received = 0;
+    if (sigwait(&signals, &received) != 0) continue;
+    if (received == SIGTERM || received == SIGINT) return;
+    bool down = received == SIGUSR1;
+    // -1: every broker of the cluster.
+    rd_kafka_resp_err_t err = down ? rd_kafka_mock_broker_set_down(cluster, -1)
+                                   : rd_kafka_mock_broker_set_up(cluster, -1);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      std::cerr << "metrify-mock-broker: setting brokers " << (down ? "down" : "up") << ": "
+                << rd_kafka_err2str(err) << std::endl;
+      continue;
+    }
+    std::cerr << "metrify-mock-broker: brokers " << (down ? "down" : "up") << std::endl;
+  }
+}
+
 int Serve(int brokers, const std::vector<TopicSpec>& topics, int replication) {
   rd_kafka_t* rk = NewHostHandle();
   if (rk == nullptr) return 1;
@@ -86,14 +122,7 @@ int Serve(int brokers, const std::vector<TopicSpec>& topics, int replication) {
   if (status == 0) {
     std::printf("bootstrap=%s\n", rd_kafka_mock_cluster_bootstraps(cluster));
     std::fflush(stdout);
-    // SIGTERM and SIGINT were blocked in main() before librdkafka started its
-    // threads, so only this sigwait() sees them.
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    int received = 0;
-    sigwait(&stop, &received);
+    ServeSignals(cluster);
   }
   rd_kafka_mock_cluster_destroy(cluster);
   rd_kafka_destroy(rk);
@@ -105,7 +134,8 @@ int Serve(int brokers, const std::vector<TopicSpec>& topics, int replication) {
 int main(int argc, char** argv) {
   CLI::App app{
       "A Kafka-protocol broker for tests: librdkafka's mock cluster on 127.0.0.1.\n"
-      "Prints `bootstrap=HOST:PORT,...` and serves until SIGTERM or SIGINT.",
+      "Prints `bootstrap=HOST:PORT,...` and serves until SIGTERM or SIGINT.\n"
+      "SIGUSR1 takes every broker down, SIGUSR2 brings them up again.",
       "metrify-mock-broker"};
   int brokers = 1;
   std::string topic_list = kDefaultTopics;
@@ -131,10 +161,7 @@ int main(int argc, char** argv) {
               << brokers << "\n";
     return 2;
   }
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  sigset_t signals = HandledSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return Serve(brokers, *topics, factor);
 }

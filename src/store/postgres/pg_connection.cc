@@ -34,12 +34,16 @@ int64_t PgRows::Int(int row, int column) const {
 }
 
 Result<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& url,
-                                                            std::chrono::seconds timeout) {
+                                                            std::chrono::seconds timeout,
+                                                            const std::string& password) {
   const std::string seconds = std::to_string(std::max<int64_t>(1, timeout.count()));
-  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
-  const char* values[] = {url.c_str(), seconds.c_str(), "metrify", nullptr};
+  // libpq takes a later keyword over the URL's own: the password goes
+  // first, so a password written in the URL wins.
+  const char* keys[] = {"password", "dbname", "connect_timeout", "application_name", nullptr};
+  const char* values[] = {password.c_str(), url.c_str(), seconds.c_str(), "metrify", nullptr};
+  const int first = password.empty() ? 1 : 0;
   // expand_dbname: the URL's own parts, then these.
-  PGconn* conn = PQconnectdbParams(keys, values, 1);
+  PGconn* conn = PQconnectdbParams(keys + first, values + first, 1);
   if (conn == nullptr) return Status::ResourceExhausted("libpq could not allocate a connection");
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string reason = Clean(PQerrorMessage(conn));
@@ -62,7 +66,11 @@ Status PgConnection::ErrorOf(PGresult* result, std::string_view what) const {
   if (message.empty()) message = Clean(PQerrorMessage(conn_));
   const std::string text = fmt::format("PostgreSQL at {}: {}: {}", where_, what, message);
   std::string_view code = state ? state : "";
-  if (PQstatus(conn_) != CONNECTION_OK || code.starts_with("08")) return Status::Unavailable(text);
+  // 08: connection exceptions; 57P01..03: the server is shutting down,
+  // crashed or not accepting yet (a restart) — all worth retrying.
+  if (PQstatus(conn_) != CONNECTION_OK || code.starts_with("08") || code.starts_with("57P")) {
+    return Status::Unavailable(text);
+  }
   if (code.starts_with("23")) return Status::Conflict(text);
   return Status::Internal(text);
 }

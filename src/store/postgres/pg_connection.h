@@ -38,8 +38,11 @@ class PgConnection {
   // Connects to `url` (postgres://user[:password]@host:port/db?...), waiting
   // at most `timeout`. Errors: Unavailable naming the server (password
   // redacted) and libpq's reason.
+  // A non-empty `password` is used when the URL carries none
+  // (postgres.password, kept out of URLs that get logged).
   static Result<std::unique_ptr<PgConnection>> Connect(const std::string& url,
-                                                       std::chrono::seconds timeout);
+                                                       std::chrono::seconds timeout,
+                                                       const std::string& password = "");
   ~PgConnection();
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
@@ -73,8 +76,9 @@ class PgConnection {
 
  private:
   PgConnection(PGconn* conn, std::string where) : conn_(conn), where_(std::move(where)) {}
-  // The Status of a failed result: SQLSTATE class 08 (connection) is
-  // Unavailable, 23 (constraints) Conflict, others Internal.
+  // The Status of a failed result: SQLSTATE class 08 (connection) and
+  // 57P0x (server shutting down or starting) are Unavailable, 23 (constraints) Conflict, others
+  // Internal.
   Status ErrorOf(PGresult* result, std::string_view what) const;
 
   PGconn* conn_;

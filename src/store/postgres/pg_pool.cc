@@ -14,7 +14,7 @@ PgPool::~PgPool() = default;
 
 Result<std::unique_ptr<PgConnection>> PgPool::Connect() {
   METRIFY_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn,
-                           PgConnection::Connect(url_, options_.connect_timeout));
+                           PgConnection::Connect(url_, options_.connect_timeout, options_.password));
   if (options_.statement_timeout.count() > 0) {
     METRIFY_RETURN_IF_ERROR(
         conn->Exec(fmt::format("SET statement_timeout = {}", options_.statement_timeout.count())));

@@ -26,6 +26,7 @@ namespace metrify::store {
 
 struct PgPoolOptions {
   size_t max_connections = 8;
+  std::string password{};  // for a URL without one (postgres.password); never logged
   std::chrono::seconds connect_timeout{5};
   std::chrono::milliseconds acquire_timeout{5000};
   // Longest a statement may run before the server cancels it; 0: no limit.

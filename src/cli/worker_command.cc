@@ -1,0 +1,187 @@
+// `metrify worker ingest`: a scaled-mode worker process (docs/scaled.md).
+// It takes the configuration of serve (mode: scaled, postgres.url,
+// kafka.brokers, ...), serves /health and /metrics on --listen, and stops
+// cleanly on SIGTERM or SIGINT: the batch in hand is finished and
+// committed, VEE drains, the consumer leaves its group.
+#include <charconv>
+#include <csignal>
+#include <thread>
+
+#include "cli/command.h"
+#include "cli/config_options.h"
+#include "cli/exit_codes.h"
+#include "cli/scaled_backends.h"
+#include "cli/stop_signals.h"
+#include "cli/validation_setup.h"
+#include "common/json_writer.h"
+#include "common/time.h"
+#include "ingest/entity_keys.h"
+#include "obs/log.h"
+#include "queue/kafka_consumer.h"
+#include "queue/kafka_producer.h"
+#include "queue/sample_payload.h"
+#include "registry/registry.h"
+#include "vee/meter_directory.h"
+#include "vee/pg_edit_log.h"
+#include "vee/vee_service.h"
+#include "worker/ingest_worker.h"
+#include "worker/worker_endpoints.h"
+
+namespace metrify::cli {
+
+namespace {
+
+struct WorkerOptions {
+  ConfigOptions config;
+  std::string listen = "127.0.0.1:9400";
+  std::string group = "metrify-ingest";
+  size_t batch = 5000;
+};
+
+std::pair<std::string, uint16_t> ListenOrFail(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  unsigned port = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      std::from_chars(listen.data() + colon + 1, listen.data() + listen.size(), port).ec !=
+          std::errc() ||
+      port > 65535) {
+    Fail(kExitUsage, "--listen: expected HOST:PORT, got \"" + listen + "\"");
+  }
+  return {listen.substr(0, colon), static_cast<uint16_t>(port)};
+}
+
+template <typename T>
+T OrFail(Result<T> result, ExitCode code) {
+  if (!result) Fail(code, result.status().message());
+  return std::move(result).value();
+}
+
+worker::WorkerHealth IngestHealth(const worker::IngestWorker& w, queue::KafkaConsumer& consumer) {
+  const worker::IngestWorkerStats s = w.stats();
+  JsonWriter j;
+  j.BeginObject();
+  j.Key("database").String(s.database_down ? "unavailable" : "ok");
+  j.Key("batches").Int(static_cast<int64_t>(s.batches));
+  j.Key("applied").Int(static_cast<int64_t>(s.applied));
+  j.Key("skipped").Int(static_cast<int64_t>(s.skipped));
+  j.Key("dead_lettered").Int(static_cast<int64_t>(s.dead_lettered));
+  if (s.last_batch_ms > 0) {
+    j.Key("last_batch_age_s").Number(static_cast<double>(NowMillis() - s.last_batch_ms) / 1000);
+  }
+  j.Key("assignment").BeginArray();
+  for (const queue::TopicPartition& tp : consumer.Assignment()) {
+    j.String(tp.topic + "/" + std::to_string(tp.partition));
+  }
+  j.EndArray().EndObject();
+  return {.healthy = !s.database_down, .details_json = j.Take()};
+}
+
+void RunIngestWorker(const WorkerOptions& options) {
+  sigset_t stop_signals = BlockStopSignals();
+  config::LoadedConfig loaded = LoadConfigOrFail(options.config);
+  const config::Config& config = loaded.config;
+  FailIfError(obs::InitLogging(config.log.level, config.log.format));
+  if (config.mode != "scaled") {
+    Fail(kExitUsage, "workers run in scaled mode: set mode: scaled (METRIFY_MODE=scaled)");
+  }
+  const auto [host, port] = ListenOrFail(options.listen);
+  ScaledBackends backends = ScaledBackends::OpenOrFail(config, 4);
+  registry::Registry registry(*backends.registry);
+  ingest::EntityKeys keys(*backends.registry);
+  if (Status loaded_keys = keys.Load(); !loaded_keys.ok()) {
+    Fail(kExitUnavailable, loaded_keys.message());
+  }
+  const std::string client = "metrify-worker-ingest-" + std::to_string(getpid());
+  auto consumer =
+      OrFail(queue::KafkaConsumer::Create(
+                 {.brokers = config.kafka.brokers,
+                  .group_id = options.group,
+                  .client_id = client,
+                  .topics = {std::string(queue::TopicOf(model::SeriesKind::kReading)),
+                             std::string(queue::TopicOf(model::SeriesKind::kGridStatus)),
+                             std::string(queue::TopicOf(model::SeriesKind::kObservation))}}),
+             kExitUnavailable);
+  auto dead_letters =
+      OrFail(queue::KafkaProducer::Create({.brokers = config.kafka.brokers, .client_id = client}),
+             kExitUnavailable);
+  obs::MetricsRegistry metrics;
+  worker::IngestWorker worker(
+      *consumer, *dead_letters, *backends.write_pool, *backends.series, keys, metrics,
+      {.group_id = options.group, .producer = client, .max_batch = options.batch});
+  // VEE follows what this worker stored; a meter's messages all reach the
+  // member that owns its partition, so its VEE state lives here.
+  vee::MeterDirectory meter_directory(registry, keys);
+  const vee::RulesConfig rules = LoadRulesOrFail(config.vee.rules_file);
+  // Edits made through any API replica are in force here within a second.
+  auto edit_log = OrFail(vee::PgEditLog::Open(*backends.write_pool), kExitUnavailable);
+  std::unique_ptr<vee::VeeService> validation;
+  if (config.vee.enabled) {
+    validation = std::make_unique<vee::VeeService>(
+        *backends.series, [&meter_directory](uint32_t key) { return meter_directory.Lookup(key); },
+        rules, [] { return NowMillis(); });
+    validation->set_edits([log = edit_log.get()](uint32_t key, int64_t from, int64_t to) {
+      return log->InForce(key, from, to);
+    });
+    RegisterValidationMetrics(metrics, *validation);
+    worker.set_observer([v = validation.get()](model::SeriesKind kind,
+                                               std::span<const engine::wal::WalSample> samples) {
+      if (kind == model::SeriesKind::kReading) v->Observe(samples);
+    });
+  }
+  worker::WorkerEndpoints endpoints("ingest", metrics,
+                                    [&] { return IngestHealth(worker, *consumer); });
+  if (Status started = endpoints.Start(host, port); !started.ok()) {
+    Fail(kExitUsage, started.message());
+  }
+  obs::LogInfo("metrify worker ingest running",
+               {{"version", METRIFY_VERSION},
+                {"group", options.group},
+                {"listen", host + ":" + std::to_string(endpoints.port())}});
+
+  std::atomic<bool> stop{false};
+  Status outcome;
+  std::thread runner([&] {
+    outcome = worker.Run(stop);
+    if (!outcome.ok()) kill(getpid(), SIGTERM);  // wakes the sigwait below
+  });
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  obs::LogInfo("worker stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  endpoints.SetDraining();
+  stop = true;
+  runner.join();
+  if (validation) validation->Drain();
+  validation.reset();
+  if (Status closed = consumer->Close(); !closed.ok()) {
+    obs::LogWarn("leaving the consumer group failed", {{"error", closed.message()}});
+  }
+  endpoints.Stop();
+  const worker::IngestWorkerStats s = worker.stats();
+  obs::LogInfo("worker stopped", {{"batches", static_cast<int64_t>(s.batches)},
+                                  {"applied", static_cast<int64_t>(s.applied)},
+                                  {"skipped", static_cast<int64_t>(s.skipped)},
+                                  {"dead_lettered", static_cast<int64_t>(s.dead_lettered)}});
+  if (!outcome.ok()) Fail(kExitUnavailable, outcome.message());
+}
+
+}  // namespace
+
+void AddWorkerCommand(CLI::App& app) {
+  CLI::App* worker = app.add_subcommand("worker", "Run a scaled-mode worker role (docs/scaled.md)");
+  worker->require_subcommand(1);
+  auto options = std::make_shared<WorkerOptions>();
+  CLI::App* ingest = worker->add_subcommand(
+      "ingest",
+      "Consume metrify.readings, metrify.grid-status and metrify.weather: validate, store in "
+      "PostgreSQL, commit; poison messages go to metrify.dlq");
+  AddConfigFlags(*ingest, &options->config);
+  ingest->add_option("--listen", options->listen, "HOST:PORT for /health and /metrics")
+      ->capture_default_str();
+  ingest->add_option("--group", options->group, "Kafka consumer group")->capture_default_str();
+  ingest->add_option("--batch", options->batch, "Most messages per database transaction")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  ingest->callback([options] { RunIngestWorker(*options); });
+}
+
+}  // namespace metrify::cli

@@ -1,0 +1,127 @@
+// IngestWorker: `metrify worker ingest`, the consumer-group member that
+// stores what API replicas put on the ingest topics (docs/scaled.md).
+//
+// One round: poll a batch; decode every message (worker/message_decoder.h)
+// and send the poison ones to metrify.dlq with their reason; then, in ONE
+// database transaction, lock the partitions' applied offsets, skip what
+// was applied before (a redelivery), store the samples (PgSeriesStore) and
+// move the applied offsets; only after that commit, commit the offsets to
+// Kafka and tell the observer (VEE, detection). At-least-once delivery
+// plus the applied offsets: nothing acknowledged is lost, nothing stored
+// twice.
+//
+// While the database is unavailable the batch is retried, with backoff,
+// until it goes in or the worker is stopped (then nothing is committed and
+// the group redelivers it). A batch the database refuses for another
+// reason is split: each message alone, and one that still fails goes to
+// the dead-letter topic, so a poison message never stalls its partition.
+//
+// Thread safety: Run on one thread; stats() from any.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ingest/entity_keys.h"
+#include "obs/metrics.h"
+#include "queue/kafka_consumer.h"
+#include "queue/kafka_producer.h"
+#include "store/postgres/pg_pool.h"
+#include "store/postgres/pg_series_store.h"
+#include "worker/message_decoder.h"
+
+namespace metrify::worker {
+
+struct IngestWorkerOptions {
+  std::string group_id = "metrify-ingest";  // the consumer group; also keys ingest_offsets
+  std::string producer = "metrify-worker";  // names this process in dead letters
+  size_t max_batch = 5000;                  // messages per round
+  std::chrono::milliseconds poll_timeout{200};
+  std::chrono::milliseconds max_backoff{5000};  // between retries while the database is down
+};
+
+struct IngestWorkerStats {
+  uint64_t batches = 0;
+  uint64_t applied = 0;        // messages stored
+  uint64_t skipped = 0;        // messages applied before (redelivered)
+  uint64_t dead_lettered = 0;  // messages sent to metrify.dlq
+  uint64_t retries = 0;        // batch attempts repeated for an unavailable database
+  int64_t last_batch_ms = 0;   // wall time the last batch was committed
+  bool database_down = false;  // the last attempt failed for an unavailable database
+};
+
+class IngestWorker {
+ public:
+  // Told of the samples of each kind that stored something new, after the
+  // commit (VEE validates readings; detection looks at every kind).
+  using Observer = std::function<void(model::SeriesKind, std::span<const engine::wal::WalSample>)>;
+
+  // Every argument must outlive the worker. Registers its metrics.
+  IngestWorker(queue::KafkaConsumer& consumer, queue::KafkaProducer& dead_letters,
+               store::PgPool& pool, store::PgSeriesStore& store, ingest::EntityKeys& keys,
+               obs::MetricsRegistry& metrics, IngestWorkerOptions options = {});
+
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
+
+  // Rounds until `stop` is set; the round in hand is finished (or, with the
+  // database down, abandoned uncommitted). Errors: the consumer's fatal ones.
+  Status Run(const std::atomic<bool>& stop);
+  // One round. Returns the messages polled (0 when none came).
+  Result<size_t> RunOnce(const std::atomic<bool>& stop);
+
+  IngestWorkerStats stats() const;
+
+ private:
+  // What a transaction did, by model::SeriesKind value.
+  struct Counts {
+    size_t applied = 0, skipped = 0;
+    store::AppendCounts per_kind[5];
+    std::vector<engine::wal::WalSample> stored[5];  // the samples of applied messages
+    void Add(Counts&& other);
+  };
+  // Decodes the batch; poison goes to `dead`.
+  Result<std::vector<DecodedMessage>> Decode(std::span<const queue::ConsumedMessage> batch);
+  Status SendDeadLetters(std::span<const DecodedMessage> dead);
+  // The transaction: offsets locked, redeliveries skipped, samples stored,
+  // offsets moved past every message of `all` (the good and the dead).
+  Result<Counts> Store(std::span<const DecodedMessage> good,
+                       std::span<const queue::ConsumedMessage> all);
+  // Store, retried while the database is unavailable; its last error when
+  // stopped meanwhile.
+  Result<Counts> StoreRetrying(std::span<const DecodedMessage> good,
+                               std::span<const queue::ConsumedMessage> all,
+                               const std::atomic<bool>& stop);
+  Status Apply(std::span<const queue::ConsumedMessage> batch, const std::atomic<bool>& stop);
+  void NoteRetry(const Status& status);
+  void Publish(Counts& counts, double seconds);
+  void UpdateLag();
+
+  queue::KafkaConsumer& consumer_;
+  queue::KafkaProducer& dead_letters_;
+  store::PgPool& pool_;
+  store::PgSeriesStore& store_;
+  ingest::EntityKeys& keys_;
+  const IngestWorkerOptions options_;
+  Observer observer_;
+
+  obs::Counter& messages_;
+  obs::Counter& samples_;
+  obs::Counter& dead_total_;
+  obs::Counter& retries_total_;
+  obs::Histogram& batch_seconds_;
+  obs::Gauge& lag_;
+
+  std::set<std::pair<std::string, std::string>> lag_labels_;  // partitions ever reported
+
+  mutable std::mutex mu_;
+  IngestWorkerStats stats_;  // guarded by mu_
+};
+
+}  // namespace metrify::worker

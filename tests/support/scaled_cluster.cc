@@ -1,0 +1,88 @@
+#include "support/scaled_cluster.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <stdexcept>
+#include <thread>
+
+#include "store/postgres/pg_migrations.h"
+#include "support/http_client.h"
+
+namespace metrify::test {
+
+ScaledCluster::ScaledCluster(EnvVars env) : env_(std::move(env)) {
+  char pattern[] = "/tmp/metrify-scaled-XXXXXX";
+  if (mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
+  root_ = pattern;
+  auto db = store::PgConnection::Connect(pg_.url(), std::chrono::seconds(10));
+  if (!db.has_value()) throw std::runtime_error(db.status().message());
+  auto migrated = store::ApplyPgMigrations(**db, store::PgMigrations());
+  if (!migrated.has_value()) throw std::runtime_error(migrated.status().message());
+  config_path_ = root_ + "/metrify.yaml";
+  std::ofstream(config_path_) << fmt::format(
+      "mode: scaled\npostgres:\n  url: {}\nkafka:\n  brokers: {}\nlog:\n  level: info\n", pg_.url(),
+      broker_.bootstrap());
+}
+
+ScaledCluster::~ScaledCluster() {
+  for (auto& w : workers_) {
+    if (w) w->process.Stop(SIGKILL, std::chrono::seconds(5));
+  }
+  api_.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(root_, ec);
+}
+
+ServerProcess& ScaledCluster::StartApi() {
+  ServerOptions options;
+  options.env = env_;
+  options.env.emplace_back("METRIFY_CONFIG", config_path_);
+  api_ = std::make_unique<ServerProcess>(options);
+  return *api_;
+}
+
+std::string ScaledCluster::worker_log(size_t i) const {
+  return ReadWholeFile(workers_.at(i)->log_path);
+}
+
+void ScaledCluster::StartWorker(size_t i) {
+  if (workers_.size() <= i) workers_.resize(i + 1);
+  if (!workers_[i]) workers_[i] = std::make_unique<Worker>();
+  Worker& w = *workers_[i];
+  w.log_path = fmt::format("{}/worker-{}.log", root_, i);
+  // Port 0: the worker binds any free port and logs it.
+  std::vector<std::string> argv = {METRIFY_BINARY, "worker",     "ingest",
+                                   "--config",     config_path_, "--listen",
+                                   "127.0.0.1:0",  "--batch",    "500"};
+  const size_t log_start =
+      std::filesystem::exists(w.log_path) ? std::filesystem::file_size(w.log_path) : 0;
+  ChildSpec spec;
+  spec.argv = argv;
+  spec.log_path = w.log_path;
+  w.process.Start(spec);
+  const std::regex listen(R"re("listen":"127\.0\.0\.1:(\d+)")re");
+  const auto deadline = std::chrono::steady_clock::now() + kServerStartTimeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto exited = w.process.ExitedYet()) {
+      throw std::runtime_error(
+          fmt::format("worker {} exited ({}): {}", i, *exited, ReadWholeFile(w.log_path)));
+    }
+    const std::string log = ReadWholeFile(w.log_path).substr(log_start);
+    std::smatch m;
+    if (std::regex_search(log, m, listen)) {
+      w.port = static_cast<uint16_t>(std::stoi(m[1]));
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error(
+      fmt::format("worker {} did not start: {}", i, ReadWholeFile(w.log_path)));
+}
+
+int ScaledCluster::StopWorker(size_t i, int signal) { return workers_.at(i)->process.Stop(signal); }
+
+}  // namespace metrify::test
