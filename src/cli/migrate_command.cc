@@ -1,12 +1,14 @@
-// `metrify migrate up|status`: the PostgreSQL schema of scaled mode
-// (store/postgres/pg_migrations.h). The database is postgres.url from the
-// configuration (file, METRIFY_POSTGRES_URL, or --postgres-url).
+// `metrify migrate up|status|copy`: the PostgreSQL schema of scaled mode
+// (store/postgres/pg_migrations.h), and the copy of an embedded installation
+// into it (migrate_copy_command.h). The database is postgres.url from the
+// configuration (file, METRIFY_POSTGRES_URL, or --postgres-url; --to for copy).
 #include <fmt/format.h>
 
 #include <iostream>
 
 #include "cli/command.h"
 #include "cli/config_options.h"
+#include "cli/migrate_copy_command.h"
 #include "common/json_writer.h"
 #include "store/postgres/pg_migrations.h"
 
@@ -94,7 +96,9 @@ void AddCommon(CLI::App& command, MigrateOptions* o) {
 
 void AddMigrateCommand(CLI::App& app) {
   CLI::App* migrate = app.add_subcommand(
-      "migrate", "The PostgreSQL schema of scaled mode: apply migrations, show their state");
+      "migrate",
+      "The PostgreSQL schema of scaled mode: apply migrations, show their state, copy an "
+      "embedded installation into it");
   migrate->require_subcommand(1);
   auto options = std::make_shared<MigrateOptions>();
   CLI::App* up = migrate->add_subcommand(
@@ -105,6 +109,7 @@ void AddMigrateCommand(CLI::App& app) {
       migrate->add_subcommand("status", "Show the applied and the pending migrations");
   AddCommon(*status, options.get());
   status->callback([options] { RunStatus(*options); });
+  AddMigrateCopyCommand(*migrate);
 }
 
 }  // namespace metrify::cli

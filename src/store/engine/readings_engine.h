@@ -23,6 +23,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -179,6 +180,24 @@ class ReadingsEngine : public store::SeriesStore {
   Result<size_t> DropExpired();
   // The first UTC day inside the retention window; INT32_MIN without one.
   int32_t RetentionCutoffDay() const override;
+
+  // Every stored revision of the series of `kind` whose entity keys are in
+  // `entity_keys`: for each key with samples, `visit` gets them ordered by
+  // (timestamp, revision), one per (timestamp, revision), from the segments,
+  // flushes in progress and the head. What compaction dropped (the
+  // revisions between the raw one and the latest) is gone. A `visit`
+  // error stops the scan and is returned; otherwise Corruption or IOError
+  // from a segment. Reads every block of those series. Implemented in
+  // revision_scan.cc, for `metrify migrate copy`.
+  // REQUIRES: no Append, flush or compaction meanwhile (an engine opened
+  // with background_flush off and not written to).
+  using RevisionVisitor = std::function<Status(SeriesKey, std::span<const HeadSample>)>;
+  Status ScanRevisions(model::SeriesKind kind, std::span<const uint32_t> entity_keys,
+                       const RevisionVisitor& visit) const;
+  // The UTC days that may hold samples of `kind`, ascending: its days in
+  // segments, and every day in the head or being flushed (the head does not
+  // keep days per kind, so these may hold other kinds only).
+  std::vector<int32_t> Days(model::SeriesKind kind) const;
 
   EngineStats stats() const;
   const std::string& root() const { return root_; }

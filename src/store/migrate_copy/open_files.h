@@ -1,0 +1,18 @@
+// Which other processes have files of a data directory open: how `metrify
+// migrate copy` tells that a server still runs on the installation it is
+// about to read (the embedded server takes no lock file; `metrify restore`
+// looks the same way).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace metrify::store::migrate_copy {
+
+// "PID (NAME)" of every process other than this one with an open file whose
+// path starts with one of `prefixes`, from /proc/PID/fd (Linux). Processes
+// of other users are visible only to root, so this finds a server of
+// another user only when run as root or as that user.
+std::vector<std::string> ProcessesUsing(const std::vector<std::string>& prefixes);
+
+}  // namespace metrify::store::migrate_copy
