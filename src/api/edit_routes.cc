@@ -184,7 +184,11 @@ HttpResponse PutEdit(SeriesBackend& backend, HttpRequest& request, const PathPar
   Result<vee::EditRecord> recorded = backend.edits->Record(std::move(edit));
   if (!recorded) return ErrorFromStatus(recorded.error());
   // Neighbouring estimates may lean on the edited value: validate its day again.
-  if (backend.validation) backend.validation->Reopen(ref->key, *timestamp);
+  if (backend.reopen) {
+    if (Status reopened = backend.reopen(ref->key, ref->meter.id, *timestamp); !reopened.ok()) {
+      return ErrorFromStatus(reopened);
+    }
+  }
 
   Result<std::vector<vee::ValidatedPoint>> after =
       ReadValidatedMeter(backend, ref->meter, ref->key, *timestamp, *timestamp + 1);

@@ -17,6 +17,9 @@
 // the answer (docs/api.md, "Ingest" and "Ingest rejections").
 #pragma once
 
+#include <functional>
+#include <string>
+
 #include "alerts/alert_manager.h"
 #include "alerts/alert_store.h"
 #include "api/router.h"
@@ -49,6 +52,12 @@ struct SeriesBackend {
   // routes answer 503.
   alerts::AlertStore* alert_store = nullptr;
   alerts::AlertManager* alert_manager = nullptr;
+  // Told of every manual edit once it is recorded, to validate its day
+  // again: VEE's Reopen in embedded mode, a notice to the meter's ingest
+  // worker in scaled mode. Its error fails the request (the edit stays
+  // recorded; a retry records it again, which changes nothing in force).
+  std::function<Status(uint32_t key, const std::string& meter_id, int64_t timestamp_ms)> reopen =
+      nullptr;
   // The embedded engine itself, for what only it does (backups); null in
   // scaled mode.
   engine::ReadingsEngine* engine = nullptr;

@@ -136,6 +136,12 @@ void Serve(const ConfigOptions& options) {
   series.rules = &rules;
   series.edits = edit_log->get();
   series.validation = validation.get();
+  if (validation) {
+    series.reopen = [v = validation.get()](uint32_t key, const std::string&, int64_t ts) {
+      v->Reopen(key, ts);
+      return Status::Ok();
+    };
+  }
   if (alerting) {
     series.alert_store = alerting->store.get();
     series.alert_manager = alerting->manager.get();

@@ -14,6 +14,7 @@
 #include "ingest/entity_keys.h"
 #include "ingest/ingest_service.h"
 #include "obs/log.h"
+#include "queue/edit_notice.h"
 #include "queue/envelope.h"
 #include "queue/kafka_producer.h"
 #include "queue/sample_payload.h"
@@ -107,6 +108,22 @@ void ServeScaled(const config::Config& config, const sigset_t& stop_signals) {
   const vee::RulesConfig rules = LoadRulesOrFail(config.vee.rules_file);
   api::SeriesBackend series{*backends.series, keys, ingest, registry};
   series.rules = &rules;
+  // The ingest worker owning the meter validates the edited day again.
+  series.reopen = [&producer, &producer_name](uint32_t, const std::string& meter_id,
+                                              int64_t timestamp_ms) {
+    queue::Envelope envelope;
+    envelope.type = std::string(queue::kEditNoticeType);
+    envelope.produced_at_ms = NowMillis();
+    envelope.producer = producer_name;
+    envelope.traceparent = queue::NewTraceparent();
+    envelope.payload_json = queue::EncodeEditNotice({meter_id, timestamp_ms});
+    const queue::KafkaMessage notice[] = {
+        {.topic = std::string(queue::TopicOf(model::SeriesKind::kReading)),
+         .key = meter_id,
+         .value = queue::EncodeEnvelope(envelope),
+         .headers = {{"traceparent", envelope.traceparent}}}};
+    return (*producer)->ProduceAll(notice);
+  };
   // Edits and alerts are PostgreSQL's, shared with the other replicas and
   // the workers; detection runs in the workers, which see the data.
   auto edit_log = vee::PgEditLog::Open(*backends.write_pool);

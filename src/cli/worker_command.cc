@@ -122,6 +122,16 @@ void RunIngestWorker(const WorkerOptions& options) {
     validation->set_edits([log = edit_log.get()](uint32_t key, int64_t from, int64_t to) {
       return log->InForce(key, from, to);
     });
+    worker.set_edit_observer(
+        [v = validation.get(), log = edit_log.get()](uint32_t key, int64_t ts) {
+          // The edit is in PostgreSQL before its notice was sent: read it now
+          // rather than wait for the periodic catch-up.
+          if (Status caught_up = log->CatchUp(); !caught_up.ok()) {
+            obs::LogWarn("edits could not be read; the edited day waits for the next catch-up",
+                         {{"error", caught_up.message()}});
+          }
+          v->Reopen(key, ts);
+        });
     RegisterValidationMetrics(metrics, *validation);
     worker.set_observer([v = validation.get()](model::SeriesKind kind,
                                                std::span<const engine::wal::WalSample> samples) {

@@ -90,6 +90,7 @@ void IngestWorker::Counts::Add(Counts&& other) {
     per_kind[k].revised += other.per_kind[k].revised;
     stored[k].insert(stored[k].end(), other.stored[k].begin(), other.stored[k].end());
   }
+  reopened.insert(reopened.end(), other.reopened.begin(), other.reopened.end());
 }
 
 IngestWorker::IngestWorker(queue::KafkaConsumer& consumer, queue::KafkaProducer& dead_letters,
@@ -174,6 +175,7 @@ Result<IngestWorker::Counts> IngestWorker::Store(std::span<const DecodedMessage>
         continue;
       }
       ++counts.applied;
+      if (m.reopen) counts.reopened.push_back(*m.reopen);
       std::vector<WalSample>& into = counts.stored[static_cast<int>(m.kind)];
       into.insert(into.end(), m.samples.begin(), m.samples.end());
     }
@@ -275,6 +277,9 @@ void IngestWorker::Publish(Counts& counts, double seconds) {
     if (observer_ && c.inserted + c.revised > 0) {
       observer_(static_cast<model::SeriesKind>(k), counts.stored[k]);
     }
+  }
+  if (edit_observer_) {
+    for (const auto& [key, ts] : counts.reopened) edit_observer_(key, ts);
   }
   std::lock_guard lock(mu_);
   ++stats_.batches;

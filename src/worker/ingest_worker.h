@@ -69,6 +69,10 @@ class IngestWorker {
                obs::MetricsRegistry& metrics, IngestWorkerOptions options = {});
 
   void set_observer(Observer observer) { observer_ = std::move(observer); }
+  // Told of every edit notice, after the batch that carried it committed
+  // (VEE validates the edited day again).
+  using EditObserver = std::function<void(uint32_t key, int64_t timestamp_ms)>;
+  void set_edit_observer(EditObserver observer) { edit_observer_ = std::move(observer); }
 
   // Rounds until `stop` is set; the round in hand is finished (or, with the
   // database down, abandoned uncommitted). Errors: the consumer's fatal ones.
@@ -83,7 +87,8 @@ class IngestWorker {
   struct Counts {
     size_t applied = 0, skipped = 0;
     store::AppendCounts per_kind[5];
-    std::vector<engine::wal::WalSample> stored[5];  // the samples of applied messages
+    std::vector<engine::wal::WalSample> stored[5];       // the samples of applied messages
+    std::vector<std::pair<uint32_t, int64_t>> reopened;  // edit notices applied
     void Add(Counts&& other);
   };
   // Decodes the batch; poison goes to `dead`.
@@ -110,6 +115,7 @@ class IngestWorker {
   ingest::EntityKeys& keys_;
   const IngestWorkerOptions options_;
   Observer observer_;
+  EditObserver edit_observer_;
 
   obs::Counter& messages_;
   obs::Counter& samples_;

@@ -2,10 +2,38 @@
 
 #include <fmt/format.h>
 
+#include "queue/edit_notice.h"
 #include "queue/envelope.h"
 #include "queue/sample_payload.h"
 
 namespace metrify::worker {
+
+namespace {
+
+Result<DecodedMessage> DecodeEditNotice(const queue::ConsumedMessage& message,
+                                        const queue::Envelope& envelope, ingest::EntityKeys& keys) {
+  DecodedMessage out;
+  out.message = &message;
+  out.traceparent = envelope.traceparent;
+  Result<queue::EditNotice> notice = queue::DecodeEditNotice(envelope.payload_json);
+  if (!notice) {
+    out.poison = notice.status().message();
+    return out;
+  }
+  if (message.topic != queue::TopicOf(model::SeriesKind::kReading) ||
+      message.key != notice->meter_id) {
+    out.poison = fmt::format("edit notice for \"{}\" with key \"{}\" on topic {}", notice->meter_id,
+                             message.key, message.topic);
+    return out;
+  }
+  METRIFY_ASSIGN_OR_RETURN(std::optional<uint32_t> key,
+                           keys.Find(model::SeriesKind::kReading, notice->meter_id));
+  // A meter deleted since needs no validation: nothing to do, not poison.
+  if (key) out.reopen = std::make_pair(*key, notice->timestamp_ms);
+  return out;
+}
+
+}  // namespace
 
 Result<DecodedMessage> DecodeMessage(const queue::ConsumedMessage& message,
                                      ingest::EntityKeys& keys) {
@@ -17,6 +45,7 @@ Result<DecodedMessage> DecodeMessage(const queue::ConsumedMessage& message,
     return out;
   }
   out.traceparent = envelope->traceparent;
+  if (envelope->type == queue::kEditNoticeType) return DecodeEditNotice(message, *envelope, keys);
   Result<queue::DecodedSamples> payload = queue::DecodeSamples(envelope->payload_json);
   if (!payload) {
     out.poison = "payload: " + payload.status().message();

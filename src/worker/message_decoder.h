@@ -5,7 +5,9 @@
 // that fails is poison: it goes to metrify.dlq with the reason.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -21,7 +23,10 @@ struct DecodedMessage {
   model::SeriesKind kind = model::SeriesKind::kReading;
   std::vector<engine::wal::WalSample> samples;
   std::string traceparent;  // the envelope's, for the worker's log
-  std::string poison;       // non-empty: why the message cannot be stored
+  // An edit notice (queue/edit_notice.h) rather than samples: the meter's
+  // key and the edited interval end, for VEE to validate that day again.
+  std::optional<std::pair<uint32_t, int64_t>> reopen;
+  std::string poison;  // non-empty: why the message cannot be stored
 };
 
 // Decodes `message`. A bad message is not an error: the result's `poison`
