@@ -11,6 +11,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_migrations.h"
@@ -24,13 +25,7 @@ class PgDatabases {
   // when the server does not start.
   PgDatabases() {
     std::unique_ptr<store::PgConnection> admin = Connect("postgres");
-    // A linguistic collation, as production databases often have, rather
-    // than the cluster's C.UTF-8 (code point order, like SQLite's): order
-    // by id and lower() then differ from the embedded store's unless the
-    // store pins them, which the parity tests check.
-    Run(*admin,
-        "CREATE DATABASE metrify_template TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE "
-        "'en-US' LOCALE 'C.UTF-8'");
+    Run(*admin, "CREATE DATABASE metrify_template " + std::string(kLinguistic));
     std::unique_ptr<store::PgConnection> db = Connect("metrify_template");
     auto migrated = store::ApplyPgMigrations(*db, store::PgMigrations());
     if (!migrated.has_value()) throw std::runtime_error(migrated.error().ToString());
@@ -40,11 +35,8 @@ class PgDatabases {
   // finds a new one). Returns its URL.
   std::string Create(const std::string& name, bool migrated = true) {
     std::unique_ptr<store::PgConnection> admin = Connect("postgres");
-    // A linguistic collation, as production databases often have, rather
-    // than the cluster's C.UTF-8 (code point order, like SQLite's): order
-    // by id and lower() then differ from the embedded store's unless the
-    // store pins them, which the parity tests check.
-    Run(*admin, "CREATE DATABASE " + name + (migrated ? " TEMPLATE metrify_template" : ""));
+    Run(*admin, "CREATE DATABASE " + name + " " +
+                    (migrated ? "TEMPLATE metrify_template" : std::string(kLinguistic)));
     return Url(name);
   }
   // A migrated database with a name of its own.
@@ -64,6 +56,13 @@ class PgDatabases {
   PostgresServer& server() { return server_; }
 
  private:
+  // A linguistic collation, as production databases often have, rather
+  // than the cluster's C.UTF-8 (code point order, like SQLite's): order by
+  // id and lower() then differ from the embedded store's unless the store
+  // pins them, which the tests check; also on databases migrated by a test.
+  static constexpr std::string_view kLinguistic =
+      "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'";
+
   static void Run(store::PgConnection& db, const std::string& sql) {
     Status status = db.Exec(sql);
     if (!status.ok()) throw std::runtime_error(status.ToString());

@@ -1,14 +1,18 @@
 // What only the PostgreSQL registry (store/postgres/pg_registry.h) has, on a
-// real PostgreSQL 15: the schema check at open, the columns of v1, text
+// real PostgreSQL 15: the schema check at open, the columns of v1 and v6,
+// migrating rows stored before v6, indexes serving the filtered lists, text
 // PostgreSQL cannot hold, API replicas racing each other, and the database
 // going away and coming back. The behaviour both stores share is held to
 // the embedded store's in registry_parity_test.cc.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <barrier>
+#include <chrono>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "registry/registry.h"
@@ -87,22 +91,27 @@ TEST_F(PgRegistryTest, OpenRefusesADatabaseThatIsBehindOrAheadAndWritesNothing) 
 }
 
 // The columns the repository reads and writes, with the types pg_field
-// assumes for each kind of field.
+// assumes for each kind of field; ids and references in byte order (v6).
 TEST_F(PgRegistryTest, EveryFieldHasAColumnOfItsKind) {
-  auto types = [&](const std::string& table) {
+  struct Column {
+    std::string type, collation;
+  };
+  auto columns = [&](const std::string& table) {
     auto rows = databases_->Connect(name_)->Query(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1",
+        "SELECT column_name, data_type, COALESCE(collation_name, '') FROM "
+        "information_schema.columns WHERE table_name = $1",
         {table});
-    std::map<std::string, std::string> out;
+    std::map<std::string, Column> out;
     for (int i = 0; rows.has_value() && i < rows->size(); ++i) {
-      out[std::string(rows->Text(i, 0))] = rows->Text(i, 1);
+      out[std::string(rows->Text(i, 0))] = {std::string(rows->Text(i, 1)),
+                                            std::string(rows->Text(i, 2))};
     }
     return out;
   };
-  auto expect = [](const auto& fields, std::map<std::string, std::string> columns) {
+  auto expect = [](const auto& fields, std::map<std::string, Column> columns) {
     for (const auto& f : fields) {
       ASSERT_TRUE(columns.count(f.name)) << f.name;
-      const std::string& type = columns[f.name];
+      const std::string& type = columns[f.name].type;
       switch (f.kind) {
         case model::FieldKind::kNumber:
           EXPECT_EQ(type, "double precision") << f.name;
@@ -114,22 +123,25 @@ TEST_F(PgRegistryTest, EveryFieldHasAColumnOfItsKind) {
           EXPECT_EQ(type, "bigint") << f.name;
           break;
         case model::FieldKind::kObject:
-          EXPECT_EQ(type, "jsonb") << f.name << " (see pg_field::WriteExpr)";
+          EXPECT_EQ(type, "text") << f.name << " (kept verbatim since v6, see pg_field::WriteExpr)";
           break;
         default:
           EXPECT_EQ(type, "text") << f.name;
       }
+      if (f.name == "id" || !f.references.empty()) {
+        EXPECT_EQ(columns[f.name].collation, "C") << f.name;
+      }
     }
-    EXPECT_EQ(columns["key"], "bigint");
+    EXPECT_EQ(columns["key"].type, "bigint");
   };
-  expect(model::MeterFields(), types("meters"));
-  expect(model::GridOperatorFields(), types("grid_operators"));
-  expect(model::WeatherStationFields(), types("weather_stations"));
+  expect(model::MeterFields(), columns("meters"));
+  expect(model::GridOperatorFields(), columns("grid_operators"));
+  expect(model::WeatherStationFields(), columns("weather_stations"));
 }
 
 // JSONB would reorder keys, drop duplicates and refuse text that is not
-// JSON, which the embedded store keeps as given; an object written by
-// something else reads as JSONB prints it.
+// JSON, which the embedded store keeps as given; so would it respell what
+// something else writes into the column.
 TEST_F(PgRegistryTest, MetadataIsKeptVerbatim) {
   model::Meter meter = Meter("SM1");
   meter.metadata = R"({"b":1, "a":2, "a":3})";
@@ -146,8 +158,187 @@ TEST_F(PgRegistryTest, MetadataIsKeptVerbatim) {
   ASSERT_EQ(page->items.size(), 1u);
   EXPECT_EQ(page->items[0].id, "SM2");
 
-  Exec(R"(UPDATE meters SET metadata = '{"z": 1, "a": [true]}'::jsonb WHERE id = 'SM1')");
-  EXPECT_EQ(store_->meters().Get("SM1")->metadata, R"({"a": [true], "z": 1})");
+  Exec(R"(UPDATE meters SET metadata = '{"z": 1, "a": [true]}' WHERE id = 'SM1')");
+  EXPECT_EQ(store_->meters().Get("SM1")->metadata, R"({"z": 1, "a": [true]})");
+}
+
+// Up to v5 metadata was JSONB and the store kept its text as a JSONB string
+// (to_jsonb(text), read back with #>> '{}'). Rows written that way read the
+// same after v6 as they did before, and the keys and references stay.
+TEST_F(PgRegistryTest, MigrationSixKeepsWhatVersionFiveStored) {
+  PgPool pool(databases_->Create("v5", false));
+  std::unique_ptr<PgConnection> db = databases_->Connect("v5");
+  const std::vector<PgMigration> up_to_five(PgMigrations().begin(), PgMigrations().begin() + 5);
+  ASSERT_EQ(up_to_five.back().version, 5);
+  ASSERT_TRUE(ApplyPgMigrations(*db, up_to_five).has_value());
+  // The v5 store's INSERT, less the columns it would have left NULL.
+  auto insert_meter = [&](const std::string& id, const std::optional<std::string>& metadata,
+                          const std::optional<std::string>& operator_id) {
+    Status status =
+        db->Query(
+              "INSERT INTO meters (id, type, status, segment, tariff, timezone, "
+              "register_multiplier, register_digits, register_decimals, grid_operator_id, "
+              "metadata, created_at, updated_at) VALUES ($1::text, 'electricity', 'ACTIVE', "
+              "'residential', 'standard', 'Europe/Berlin', 1, 6, 1, $2::text, "
+              "to_jsonb($3::text), 1700000000000, 1700000000001)",
+              {id, operator_id, metadata})
+            .status();
+    ASSERT_TRUE(status.ok()) << status.ToString();
+  };
+  ASSERT_TRUE(db->Exec("INSERT INTO grid_operators (id, name, type, status, metadata, "
+                       "created_at, updated_at) VALUES ('op', 'Operator', 'DSO', 'ACTIVE', "
+                       "to_jsonb('{\"b\":1, \"a\":2}'::text), 1, 2), ('OP', 'Other', 'TSO', "
+                       "'ACTIVE', NULL, 1, 2)")
+                  .ok());
+  ASSERT_TRUE(db->Exec("INSERT INTO weather_stations (id, name, type, latitude, longitude, "
+                       "status, metadata, created_at, updated_at) VALUES ('WS', 'Station', "
+                       "'synoptic', 50, 8, 'ACTIVE', to_jsonb('{not json at all'::text), 1, 2)")
+                  .ok());
+  // As clients sent them: key order, duplicates, number spelling, escapes,
+  // a line break and text that is not JSON (the CSV import passes it).
+  const std::map<std::string, std::optional<std::string>> metadata = {
+      {"b", R"({"tier":"GOOD", "b":[1, 2.50, 1e2], "a":1, "a":2})"},
+      {"B", "{not json"},
+      {"a-1", R"({"q": "say \"hi\" \\ \u00e9",)"
+              "\n"
+              R"( "city": "Köln ✓"})"},
+      {"a_1", "{}"},
+      {"A1", R"({"big": 12345678901234567890123, "f": 1.0E+2})"},
+      {"1", std::nullopt},  // read as "{}", what the setter makes of NULL
+  };
+  for (const auto& [id, text] : metadata) {
+    insert_meter(id, text, id == "b" ? std::optional<std::string>("op") : std::nullopt);
+  }
+  // An object something else wrote: the v5 store read it as JSONB prints it.
+  ASSERT_TRUE(db->Exec(R"(INSERT INTO meters (id, type, status, segment, tariff, timezone,
+                  register_multiplier, register_digits, register_decimals, weather_station_id,
+                  metadata, created_at, updated_at) VALUES ('Z', 'electricity', 'ACTIVE',
+                  'residential', 'standard', 'Europe/Berlin', 1, 6, 1, 'WS',
+                  '{"z": 1, "a": [true], "a": 2}'::jsonb, 1, 2))")
+                  .ok());
+  ASSERT_TRUE(db->Exec("DELETE FROM meters WHERE id = 'a_1'").ok());
+  insert_meter("a_1", "{}", std::nullopt);  // a key past a deleted one
+
+  auto version = ApplyPgMigrations(*db, PgMigrations());
+  ASSERT_TRUE(version.has_value()) << version.error().ToString();
+  ASSERT_EQ(*version, 6);
+  auto opened = PgRegistry::Open(pool);
+  ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+  PgRegistry& store = **opened;
+
+  for (const auto& [id, text] : metadata) {
+    auto meter = store.meters().Get(id);
+    ASSERT_TRUE(meter.has_value()) << id << ": " << meter.error().ToString();
+    EXPECT_EQ(meter->metadata, text.value_or("{}")) << id;
+    EXPECT_EQ(meter->created_at, 1700000000000) << id;
+    EXPECT_EQ(meter->updated_at, 1700000000001) << id;
+  }
+  EXPECT_EQ(store.meters().Get("b")->grid_operator_id, "op");
+  auto z = store.meters().Get("Z");
+  ASSERT_TRUE(z.has_value()) << z.error().ToString();
+  EXPECT_EQ(z->metadata, R"({"a": 2, "z": 1})");
+  EXPECT_EQ(z->weather_station_id, "WS");
+  EXPECT_EQ(store.grid_operators().Get("op")->metadata, R"({"b":1, "a":2})");
+  EXPECT_EQ(store.grid_operators().Get("OP")->metadata, "{}");
+  EXPECT_EQ(store.weather_stations().Get("WS")->metadata, "{not json at all");
+
+  // Byte order, the keys the rows had, the foreign keys still in force.
+  auto all = store.meters().List(ListQuery{});
+  ASSERT_TRUE(all.has_value()) << all.error().ToString();
+  std::vector<std::string> ids;
+  for (const auto& m : all->items) ids.push_back(m.id);
+  EXPECT_THAT(ids, ::testing::ElementsAre("1", "A1", "B", "Z", "a-1", "a_1", "b"));
+  EXPECT_EQ(*store.meters().KeyOf("1"), 1u);  // inserted in the map's order
+  EXPECT_EQ(*store.meters().KeyOf("b"), 6u);
+  EXPECT_EQ(*store.meters().KeyOf("Z"), 7u);
+  EXPECT_EQ(*store.meters().KeyOf("a_1"), 8u);
+  EXPECT_EQ(store.grid_operators().Delete("op").code(), StatusCode::kConflict);
+  EXPECT_EQ(store.weather_stations().Delete("WS").code(), StatusCode::kConflict);
+  EXPECT_TRUE(store.grid_operators().Delete("OP").ok());
+  ListQuery by_operator;
+  by_operator.filters = {{"grid_operator_id", std::string("OP")}};
+  EXPECT_EQ(store.meters().List(by_operator)->total_count, 1);
+  model::Meter fresh = Meter("c");
+  fresh.metadata = R"({"b":1, "a":2})";
+  ASSERT_TRUE(store.meters().Create(fresh).ok());
+  EXPECT_EQ(store.meters().Get("c")->metadata, R"({"b":1, "a":2})");
+}
+
+// Each filterable column with an index, and the order of a page, on a
+// table large enough that the planner would rather not read all of it:
+// the repository's conditions are the very expressions v6 indexes. The
+// statistics say which indexes were read; a backend adds its counts to
+// them when it exits, hence the pool of its own, closed before reading.
+TEST_F(PgRegistryTest, FilteredPagedListsUseTheIndexes) {
+  Exec(
+      "INSERT INTO grid_operators (id, name, type, status, created_at, updated_at) VALUES "
+      "('OP-A', 'A', 'DSO', 'ACTIVE', 1, 1), ('OP-B', 'B', 'DSO', 'ACTIVE', 1, 1)");
+  Exec(
+      "INSERT INTO weather_stations (id, name, type, latitude, longitude, status, created_at, "
+      "updated_at) VALUES ('WS-A', 'A', 'synoptic', 50, 8, 'ACTIVE', 1, 1), "
+      "('WS-B', 'B', 'synoptic', 50, 8, 'ACTIVE', 1, 1)");
+  // 20,000 meters; every 1000th is the odd one out in each filtered column.
+  Exec(
+      "INSERT INTO meters (id, type, status, city, grid_operator_id, weather_station_id, "
+      "segment, tariff, timezone, register_multiplier, register_digits, register_decimals, "
+      "metadata, created_at, updated_at) "
+      "SELECT 'SM' || lpad(i::text, 6, '0'), "
+      "CASE WHEN i % 1000 = 0 THEN 'heat' ELSE 'electricity' END, "
+      "CASE WHEN i % 1000 = 0 THEN 'FAULTY' ELSE 'ACTIVE' END, "
+      "CASE WHEN i % 1000 = 0 THEN 'Görlitz' ELSE 'City' || (i % 50) END, "
+      "CASE WHEN i % 1000 = 0 THEN 'OP-B' ELSE 'OP-A' END, "
+      "CASE WHEN i % 1000 = 0 THEN 'WS-B' ELSE 'WS-A' END, "
+      "CASE WHEN i % 1000 = 0 THEN 'industrial' ELSE 'residential' END, "
+      "'standard', 'Europe/Berlin', 1, 6, 1, '{}', 1, 1 "
+      "FROM generate_series(1, 20000) i ORDER BY md5(i::text)");
+  Exec("ANALYZE meters");
+
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"status", "faulty"},         {"type", "HEAT"},
+      {"segment", "INDUSTRIAL"},    {"city", "GöRLITZ"},
+      {"grid_operator_id", "op-b"}, {"weather_station_id", "ws-B"},
+  };
+  {
+    PgPool pool(url_);
+    auto opened = PgRegistry::Open(pool);
+    ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+    for (const auto& [field, value] : cases) {
+      ListQuery query;
+      query.filters = {{field, value}};
+      query.page_size = 5;
+      auto page = (*opened)->meters().List(query);
+      ASSERT_TRUE(page.has_value()) << page.error().ToString();
+      EXPECT_EQ(page->total_count, 20) << field;
+      ASSERT_EQ(page->items.size(), 5u) << field;
+      EXPECT_EQ(page->items[0].id, "SM001000") << field;
+    }
+    ListQuery first_page;
+    first_page.page_size = 5;
+    auto page = (*opened)->meters().List(first_page);
+    ASSERT_TRUE(page.has_value()) << page.error().ToString();
+    EXPECT_EQ(page->items[0].id, "SM000001");
+  }
+
+  const std::vector<std::string> indexes = {"meters_status",
+                                            "meters_type",
+                                            "meters_segment",
+                                            "meters_city",
+                                            "meters_grid_operator_folded",
+                                            "meters_weather_station_folded",
+                                            "meters_id_key"};
+  std::map<std::string, int64_t> scans;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (;;) {
+    auto rows = databases_->Connect(name_)->Query(
+        "SELECT indexrelname, idx_scan FROM pg_stat_user_indexes WHERE relname = 'meters'");
+    ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
+    for (int i = 0; i < rows->size(); ++i) scans[std::string(rows->Text(i, 0))] = rows->Int(i, 1);
+    const bool all = std::all_of(indexes.begin(), indexes.end(),
+                                 [&](const std::string& index) { return scans[index] > 0; });
+    if (all || std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (const std::string& index : indexes) EXPECT_GT(scans[index], 0) << index << " unused";
 }
 
 TEST_F(PgRegistryTest, TextPostgresCannotHoldIsRefusedNamingTheField) {

@@ -328,6 +328,76 @@ TYPED_TEST(RegistryParityTest, ListFoldsOnlyAsciiCase) {
   EXPECT_THAT(this->ListIds(query), ElementsAre("SM2"));
 }
 
+// Every column a list filters by, in all three tables: enums, free text and
+// the references (byte-ordered ids in PostgreSQL), each matched without
+// regard to ASCII case.
+TYPED_TEST(RegistryParityTest, ListFiltersEveryFilterableColumn) {
+  for (const char* id : {"TENNET", "tennet", "Amprion"}) this->CreateOperator(id);
+  ASSERT_TRUE(
+      this->registry_
+          ->template Patch<model::GridOperator>("Amprion", {{"type", std::string("dso")},
+                                                            {"city", std::string("Dortmund")},
+                                                            {"status", std::string("maintenance")}})
+          .has_value());
+  this->CreateStation("WS1", 52.0, 13.0);
+  this->CreateStation("ws1", 48.0, 11.0, "OFFLINE");
+  ASSERT_TRUE(
+      this->registry_
+          ->template Patch<model::WeatherStation>("ws1", {{"provider", std::string("Meteo Köln")},
+                                                          {"type", std::string("climate")},
+                                                          {"city", std::string("Köln")}})
+          .has_value());
+  this->CreateMeter("SM1", {{"grid_operator_id", std::string("TENNET")},
+                            {"weather_station_id", std::string("WS1")},
+                            {"type", std::string("gas")}});
+  this->CreateMeter("SM2", {{"grid_operator_id", std::string("tennet")},
+                            {"weather_station_id", std::string("ws1")},
+                            {"segment", std::string("industrial")}});
+  this->CreateMeter("SM3", {{"grid_operator_id", std::string("Amprion")},
+                            {"weather_station_id", std::string("WS1")}});
+  auto meters = [&](const std::string& field, const std::string& value) {
+    ListQuery query;
+    query.filters = {{field, value}};
+    return this->ListIds(query);
+  };
+  EXPECT_THAT(meters("grid_operator_id", "TenNet"), ElementsAre("SM1", "SM2"));
+  EXPECT_THAT(meters("grid_operator_id", "AMPRION"), ElementsAre("SM3"));
+  EXPECT_THAT(meters("weather_station_id", "Ws1"), ElementsAre("SM1", "SM2", "SM3"));
+  EXPECT_THAT(meters("type", "GAS"), ElementsAre("SM1"));
+  EXPECT_THAT(meters("segment", "Industrial"), ElementsAre("SM2"));
+  EXPECT_THAT(meters("status", "pending"), ElementsAre("SM1", "SM2", "SM3"));
+
+  auto ids = [](const auto& page) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(page.has_value()) << page.error().ToString();
+    if (page.has_value()) {
+      for (const auto& e : page->items) out.push_back(e.id);
+    }
+    return out;
+  };
+  ListQuery query;
+  query.filters = {{"type", std::string("DSO")}, {"status", std::string("Maintenance")}};
+  EXPECT_THAT(ids(this->registry_->template List<model::GridOperator>(query)),
+              ElementsAre("Amprion"));
+  query.filters = {{"type", std::string("tso")}};
+  EXPECT_THAT(ids(this->registry_->template List<model::GridOperator>(query)),
+              ElementsAre("TENNET", "tennet"));
+  query.filters = {{"city", std::string("DORTMUND")}};
+  EXPECT_THAT(ids(this->registry_->template List<model::GridOperator>(query)),
+              ElementsAre("Amprion"));
+  query.filters = {{"provider", std::string("METEO KöLN")}};
+  EXPECT_THAT(ids(this->registry_->template List<model::WeatherStation>(query)),
+              ElementsAre("ws1"));
+  query.filters = {{"provider", std::string("METEO KÖLN")}};
+  EXPECT_TRUE(ids(this->registry_->template List<model::WeatherStation>(query)).empty());
+  query.filters = {{"type", std::string("SYNOPTIC")}, {"status", std::string("active")}};
+  EXPECT_THAT(ids(this->registry_->template List<model::WeatherStation>(query)),
+              ElementsAre("WS1"));
+  query.filters = {{"city", std::string("köln")}, {"status", std::string("Offline")}};
+  EXPECT_THAT(ids(this->registry_->template List<model::WeatherStation>(query)),
+              ElementsAre("ws1"));
+}
+
 TYPED_TEST(RegistryParityTest, ListOrdersIdsByteByByte) {
   for (const char* id : {"b", "B", "a-1", "a_1", "a.1", "A1", "1", "a1"}) this->CreateMeter(id);
   EXPECT_THAT(this->ListIds(ListQuery{}),

@@ -25,16 +25,12 @@ std::string Placeholder(const std::optional<std::string>& text, PgParamList& par
   return fmt::format("${}", params.size());
 }
 
-// SQLite's NOCASE folds A-Z only: lower() alone would also fold "Ö" (and
-// does, under a UTF-8 locale). The lower() comparison is implied by the
-// translate() one and lets an index on lower(column) (meters.city) serve.
+// SQLite's NOCASE folds A-Z only. lower() in the C collation does exactly
+// that (in any other it may fold "Ö" too), and v6 indexes this very
+// expression on every filterable column that has an index.
 std::string FoldedEquals(std::string_view column, std::string_view placeholder) {
-  constexpr std::string_view kUpper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  constexpr std::string_view kLower = "abcdefghijklmnopqrstuvwxyz";
-  return fmt::format(
-      "(lower({0}) = lower({1}::text) AND translate({0}, '{2}', '{3}') = translate({1}::text, "
-      "'{2}', '{3}'))",
-      column, placeholder, kUpper, kLower);
+  return fmt::format("lower({} COLLATE \"C\") = lower({}::text COLLATE \"C\")", column,
+                     placeholder);
 }
 
 // A number as SQLite compares it with a column: numeric text counts as the
@@ -94,11 +90,7 @@ std::optional<model::FieldValue> FromText(model::FieldKind kind, std::string_vie
   }
 }
 
-// metadata: v1 made it JSONB, which keeps neither the client's key order,
-// duplicate keys, number spelling nor text that is not JSON (the CSV import
-// passes it through), all of which the embedded store gives back verbatim.
-// Until a migration makes it TEXT, it holds the text as a JSONB string;
-// #>> '{}' reads that string, and an object as its JSONB text.
+// Every text kind, metadata included, is a TEXT column (metadata since v6).
 std::string WriteExpr(model::FieldKind kind, std::string_view placeholder) {
   switch (kind) {
     case model::FieldKind::kNumber:
@@ -106,16 +98,9 @@ std::string WriteExpr(model::FieldKind kind, std::string_view placeholder) {
     case model::FieldKind::kInteger:
     case model::FieldKind::kTimestamp:
       return fmt::format("{}::int8", placeholder);
-    case model::FieldKind::kObject:
-      return fmt::format("to_jsonb({}::text)", placeholder);
     default:
       return fmt::format("{}::text", placeholder);
   }
-}
-
-std::string ReadExpr(std::string_view name, model::FieldKind kind) {
-  if (kind == model::FieldKind::kObject) return fmt::format("({} #>> '{{}}')", name);
-  return std::string(name);
 }
 
 // SQLite compares a bound value with a column by its affinity: text with a

@@ -2,8 +2,9 @@
 // scaled mode, with the behaviour of the embedded SqliteEntityRepository<T>
 // (same results, error codes and messages; tests/scaled/
 // registry_parity_test.cc runs the same cases on both). Columns are named
-// after T's fields (pg_migrations.cc, v1), so the SQL is built from the field
-// table; how a field's value travels to and from its column is in pg_field.
+// after T's fields (pg_migrations.cc, v1 and v6), so the SQL is built from
+// the field table; how a field's value travels to and from its column is in
+// pg_field.
 //
 // Every call leases a connection from the pool for its duration. Writes run
 // in one transaction that locks what they depend on: a referenced row FOR
@@ -35,7 +36,8 @@ namespace metrify::store {
 using PgParamList = std::vector<std::optional<std::string>>;
 
 // How registry field values are written to, read from and compared with
-// their columns. The one place that knows the column types of v1.
+// their columns. The one place that knows the column types (v1, with
+// metadata TEXT since v6).
 namespace pg_field {
 
 // The parameter text of `value`; nullopt (NULL) for monostate.
@@ -45,8 +47,6 @@ std::optional<std::string> ToText(const model::FieldValue& value);
 std::optional<model::FieldValue> FromText(model::FieldKind kind, std::string_view text);
 // The SQL that stores parameter `placeholder` ("$3") in a column of `kind`.
 std::string WriteExpr(model::FieldKind kind, std::string_view placeholder);
-// The SQL that reads column `name` of `kind` as FromText expects it.
-std::string ReadExpr(std::string_view name, model::FieldKind kind);
 // The condition "column `name` equals `value`" with SQLite's comparison
 // rules (text ASCII-case-insensitively, NULL never equal), appending its
 // parameters to `params`.
@@ -103,7 +103,7 @@ class PgEntityRepository : public EntityRepository<T> {
   PgParamList Params(const T& entity, bool for_update) const;
 
   PgPool& pool_;
-  std::string select_list_;  // "id, type, ..., (metadata #>> '{}'), ..."
+  std::string select_list_;  // "id, type, ..., metadata, ..."
   std::string insert_sql_;
   std::string update_sql_;
 };
@@ -113,7 +113,6 @@ PgEntityRepository<T>::PgEntityRepository(PgPool& pool) : pool_(pool) {
   std::string columns, values, assignments;
   int id_param = 0, insert_param = 0, update_param = 0;
   for (const auto& f : Traits::Fields()) {
-    select_list_ += (select_list_.empty() ? "" : ", ") + pg_field::ReadExpr(f.name, f.kind);
     columns += (columns.empty() ? "" : ", ") + f.name;
     const std::string placeholder = fmt::format("${}", ++insert_param);
     values += (values.empty() ? "" : ", ") + pg_field::WriteExpr(f.kind, placeholder);
@@ -123,6 +122,7 @@ PgEntityRepository<T>::PgEntityRepository(PgPool& pool) : pool_(pool) {
                                  pg_field::WriteExpr(f.kind, fmt::format("${}", ++update_param)));
     }
   }
+  select_list_ = columns;
   // INSERT ... SELECT ... WHERE NOT EXISTS draws an identity value only for
   // a row it inserts, so a refused duplicate leaves no gap in the keys; ON
   // CONFLICT settles two creates of the same id racing past that check.
@@ -166,12 +166,12 @@ Result<Page<T>> PgEntityRepository<T>::List(const ListQuery& query) {
     const model::FieldSpec<T>* field = model::FindField<T>(name);
     if (!field) return Status::InvalidArgument("cannot filter by unknown field " + name);
     where += where.empty() ? " WHERE " : " AND ";
-    where += pg_field::EqualsCondition(pg_field::ReadExpr(name, field->kind), field->kind, value,
-                                       params);
+    where += pg_field::EqualsCondition(name, field->kind, value, params);
   }
   const std::string count_sql = fmt::format("SELECT count(*) FROM {}{}", Traits::kTable, where);
   // SQLite's paging: a negative page size is no limit, a negative offset none.
-  // Ids are ordered byte by byte there, whatever this database's collation.
+  // Ids are ordered byte by byte there. The column's collation is "C" since
+  // v6, so its unique index serves this order; COLLATE pins it all the same.
   const std::string page_sql =
       fmt::format("SELECT {} FROM {}{} ORDER BY id COLLATE \"C\" LIMIT ${} OFFSET ${}",
                   select_list_, Traits::kTable, where, params.size() + 1, params.size() + 2);

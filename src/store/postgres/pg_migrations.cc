@@ -264,6 +264,49 @@ CREATE TABLE ingest_offsets (
 );
 )sql";
 
+// The registry refined where the parity tests (tests/scaled/
+// registry_parity_test.cc) found v1 unlike the embedded store:
+// - metadata TEXT: JSONB reorders keys, drops duplicates, respells numbers
+//   and refuses text that is not JSON (the CSV import passes it through),
+//   all of which SQLite gives back verbatim. Up to v5 the store kept the
+//   text as a JSONB string; #>> '{}' is what it read, so the rows keep the
+//   values they had (an object written by something else: its JSONB text).
+// - ids COLLATE "C": lists are ordered byte by byte as in SQLite, and only
+//   an index of that collation can serve ORDER BY id without sorting every
+//   row for each page. The references follow, so the foreign keys compare
+//   like with like.
+// - The list filters compare lower(column COLLATE "C"): that lower() folds
+//   A-Z and nothing else, which is SQLite's NOCASE, so one indexable
+//   expression is the whole condition. The plain indexes of the filtered
+//   enum columns served no query; those of the references stay for the
+//   foreign keys' checks when an operator or station is deleted.
+constexpr std::string_view kV6RegistryRefinements = R"sql(
+ALTER TABLE meters
+  ALTER COLUMN id TYPE TEXT COLLATE "C",
+  ALTER COLUMN grid_operator_id TYPE TEXT COLLATE "C",
+  ALTER COLUMN weather_station_id TYPE TEXT COLLATE "C",
+  ALTER COLUMN metadata TYPE TEXT USING metadata #>> '{}';
+ALTER TABLE grid_operators
+  ALTER COLUMN id TYPE TEXT COLLATE "C",
+  ALTER COLUMN metadata TYPE TEXT USING metadata #>> '{}';
+ALTER TABLE weather_stations
+  ALTER COLUMN id TYPE TEXT COLLATE "C",
+  ALTER COLUMN metadata TYPE TEXT USING metadata #>> '{}';
+
+DROP INDEX meters_status, meters_type, meters_segment, meters_city, grid_operators_type,
+  grid_operators_status, weather_stations_status;
+CREATE INDEX meters_status ON meters (lower(status COLLATE "C"));
+CREATE INDEX meters_type ON meters (lower(type COLLATE "C"));
+CREATE INDEX meters_segment ON meters (lower(segment COLLATE "C"));
+CREATE INDEX meters_city ON meters (lower(city COLLATE "C"));
+CREATE INDEX meters_grid_operator_folded ON meters (lower(grid_operator_id COLLATE "C"));
+CREATE INDEX meters_weather_station_folded ON meters (lower(weather_station_id COLLATE "C"));
+CREATE INDEX grid_operators_type ON grid_operators (lower(type COLLATE "C"));
+CREATE INDEX grid_operators_status ON grid_operators (lower(status COLLATE "C"));
+CREATE INDEX weather_stations_type ON weather_stations (lower(type COLLATE "C"));
+CREATE INDEX weather_stations_status ON weather_stations (lower(status COLLATE "C"));
+)sql";
+
 // A session lock while migrating: any 64-bit constant the project owns.
 constexpr int64_t kMigrationLock = 0x6d657472696679;  // "metrify"
 
@@ -306,6 +349,8 @@ const std::vector<PgMigration>& PgMigrations() {
       {3, "alerts and webhook dead letters", kV3Alerts},
       {4, "readings, grid status and observations, partitioned by day", kV4Series},
       {5, "VEE overlay, latest samples and applied ingest offsets", kV5SeriesState},
+      {6, "registry: metadata as text, ids in byte order, indexed case-insensitive filters",
+       kV6RegistryRefinements},
   };
   return kMigrations;
 }
