@@ -1,13 +1,18 @@
 // `metrify bench ingest|query`: the benchmark programs of issue 3, run
-// against a real `metrify serve` child with the embedded engine. Figures
-// and how to reproduce them: docs/benchmarks.md.
+// against a real `metrify serve` child with the embedded engine, and
+// `metrify bench ingest --mode scaled` (issue 8): scaled mode end to end
+// against a plain COPY. Figures and how to reproduce them:
+// docs/benchmarks.md.
 #include <stdlib.h>
 
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <span>
 
 #include "bench/ingest_bench.h"
 #include "bench/query_bench.h"
+#include "bench/scaled_ingest_bench.h"
 #include "cli/command.h"
 #include "common/json_writer.h"
 
@@ -69,6 +74,54 @@ void RunIngest(const bench::IngestBenchOptions& options, bool json, bool keep) {
         json);
 }
 
+void RunScaledIngest(const bench::ScaledIngestOptions& options, bool json, bool keep) {
+  bench::ScaledIngestOptions o = options;
+  o.dir = WorkDir(o.dir);
+  if (!json) std::cerr << "bench ingest --mode scaled: work directory " << o.dir << "\n";
+  Result<bench::ScaledIngestResult> r = bench::RunScaledIngestBench(o);
+  if (!r.has_value()) {
+    // The servers' logs tell why; the directory stays for them.
+    std::cerr << "bench ingest --mode scaled: failed; the logs are in " << o.dir << "\n";
+  } else if (!keep) {
+    std::filesystem::remove_all(o.dir);
+  }
+  FailIfError(r.status());
+  const bench::PipelineCpu& cpu = r->cpu;
+  Print({{"meters", o.meters},
+         {"days", o.days},
+         {"readings", static_cast<double>(r->readings)},
+         {"workers", o.workers},
+         {"order_meter", o.order == bench::ReadingOrder::kMeter ? 1 : 0},
+         {"fsync", r->durable ? 1 : 0},
+         {"seconds", r->seconds},
+         {"readings_per_s", r->readings_per_s},
+         {"validated_seconds", r->validated_seconds},
+         {"validated_per_s", r->validated_per_s},
+         {"ack_seconds", r->ack_seconds},
+         {"ack_busy_seconds", r->ack_busy_seconds},
+         {"ack_readings_per_s", r->ack_readings_per_s},
+         {"max_lag", r->max_lag},
+         {"stored_at_ack", static_cast<double>(r->stored_at_ack)},
+         {"backpressure_retries", static_cast<double>(r->retries)},
+         {"worker_batches", r->worker_batches},
+         {"worker_batch_seconds", r->worker_batch_seconds},
+         {"copy_first_seconds", r->copy_first_seconds},
+         {"copy_second_seconds", r->copy_second_seconds},
+         {"copy_readings_per_s", r->copy_readings_per_s},
+         {"ratio", r->ratio},
+         {"cpu_s_serve", cpu.serve},
+         {"cpu_s_workers", cpu.workers},
+         {"cpu_s_postgres", cpu.postgres},
+         {"cpu_s_broker", cpu.broker},
+         {"cpu_s_client", cpu.client},
+         {"cpu_s_other",
+          cpu.machine_busy - cpu.serve - cpu.workers - cpu.postgres - cpu.broker - cpu.client},
+         {"machine_busy_s", cpu.machine_busy},
+         {"machine_iowait_s", cpu.machine_iowait},
+         {"machine_idle_s", cpu.machine_idle}},
+        json);
+}
+
 void RunQuery(const bench::QueryBenchOptions& options, bool json, bool keep) {
   bench::QueryBenchOptions o = options;
   o.dir = WorkDir(o.dir);
@@ -102,15 +155,27 @@ void AddBenchCommand(CLI::App& app) {
   auto keep = std::make_shared<bool>(false);
 
   auto ingest = std::make_shared<bench::IngestBenchOptions>();
+  auto scaled = std::make_shared<bench::ScaledIngestOptions>();
+  auto mode = std::make_shared<std::string>("embedded");
   CLI::App* in = bench->add_subcommand(
       "ingest",
       "Realistic quarter-hour readings over loopback HTTP in JSON batches; reports durable "
       "readings/s, bytes per reading on disk and the server's peak RSS, with a SQLite baseline "
-      "on the same readings.\nExample: metrify bench ingest --meters 10000 --days 7 --json");
-  in->add_option("--meters", ingest->meters, "Meters")
+      "on the same readings. With --mode scaled: scaled mode end to end (serve producing to "
+      "Kafka, workers storing into PostgreSQL) until every reading is in the database, against "
+      "a plain binary COPY of the same rows into the same table.\n"
+      "Example: metrify bench ingest --meters 10000 --days 7 --json\n"
+      "Example: metrify bench ingest --mode scaled --json");
+  in->add_option("--mode", *mode,
+                 "embedded: one server with the embedded engine; scaled: serve + ingest workers "
+                 "on PostgreSQL and Kafka (docs/scaled.md)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"embedded", "scaled"}));
+  in->add_option("--meters", ingest->meters, "Meters (--mode scaled: default 2000)")
       ->capture_default_str()
       ->check(CLI::Range(1, 10'000'000));
-  in->add_option("--days", ingest->days, "Days of quarter-hour readings per meter")
+  in->add_option("--days", ingest->days,
+                 "Days of quarter-hour readings per meter (--mode scaled: default 2)")
       ->capture_default_str()
       ->check(CLI::Range(1, 3660));
   in->add_option("--connections", ingest->connections, "Concurrent HTTP clients")
@@ -124,7 +189,8 @@ void AddBenchCommand(CLI::App& app) {
   in->add_flag(
       "--no-baseline", [ingest](int64_t) { ingest->baseline = false; }, "Skip the SQLite baseline");
   in->add_flag(
-      "--no-vee", [ingest](int64_t) { ingest->vee = false; }, "Run the server with validation off");
+      "--no-vee", [ingest](int64_t) { ingest->vee = false; },
+      "Run the server (--mode scaled: the workers) with validation off");
   in->add_flag(
       "--vee-baseline", [ingest](int64_t) { ingest->vee_baseline = true; },
       "Also run the server with validation off first: what VEE costs, in the same run");
@@ -134,10 +200,84 @@ void AddBenchCommand(CLI::App& app) {
   in->add_flag(
       "--detect-baseline", [ingest](int64_t) { ingest->detect_baseline = true; },
       "Also run the server with detection off first: what detection costs, in the same run");
+  const std::string scaled_group = "Scaled mode (--mode scaled)";
+  in->add_option("--workers", scaled->workers, "`metrify worker ingest` processes")
+      ->group(scaled_group)
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  in->add_option("--worker-batch", scaled->worker_batch,
+                 "The workers' --batch, most Kafka messages per database transaction (default: "
+                 "the worker's own)")
+      ->group(scaled_group)
+      ->check(CLI::Range(1, 100'000));
+  in->add_option("--partitions", scaled->partitions,
+                 "Partitions of metrify.readings on the broker the benchmark starts")
+      ->group(scaled_group)
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  in->add_option("--order", scaled->order,
+                 "time: every meter's reading of a quarter hour, then the next (a head-end "
+                 "forwarding its fleet); meter: each meter's readings in turn (daily load "
+                 "profiles). The COPY baseline gets the rows in the same order")
+      ->group(scaled_group)
+      ->transform(CLI::CheckedTransformer(std::map<std::string, bench::ReadingOrder>{
+          {"time", bench::ReadingOrder::kTime}, {"meter", bench::ReadingOrder::kMeter}}))
+      ->default_str("time");
+  in->add_option("--max-lag", scaled->max_lag,
+                 "Most readings acknowledged and not yet stored before the client holds back; 0: "
+                 "no limit (default: 5120 per partition with the broker the benchmark starts, "
+                 "whose log keeps only 5 MiB per partition; none with --kafka-brokers)")
+      ->group(scaled_group)
+      ->check(CLI::Range(int64_t{0}, int64_t{1'000'000'000}));
+  in->add_option("--postgres-url", scaled->postgres_url,
+                 "A PostgreSQL 15 database of yours whose readings table is empty (default: the "
+                 "benchmark starts its own cluster; the table is emptied again at the end)")
+      ->group(scaled_group);
+  in->add_option("--kafka-brokers", scaled->kafka_brokers,
+                 "A Kafka cluster of yours with new, empty metrify.* topics (default: the "
+                 "benchmark starts metrify-mock-broker)")
+      ->group(scaled_group);
+  in->add_option("--broker-binary", scaled->broker_binary,
+                 "metrify-mock-broker to start (default: the one next to this binary)")
+      ->group(scaled_group);
+  in->add_flag(
+        "--no-fsync", [scaled](int64_t) { scaled->durable = false; },
+        "Start PostgreSQL with fsync, synchronous_commit and full_page_writes off (not durable; "
+        "default: on)")
+      ->group(scaled_group);
+  in->add_option("--pg-setting", scaled->pg_settings,
+                 "NAME=VALUE: a setting of the PostgreSQL the benchmark starts (repeatable), "
+                 "e.g. shared_buffers=1GB")
+      ->group(scaled_group);
   in->add_option("--dir", ingest->dir, "Work directory (default: a new one under /tmp)");
   in->add_flag("--keep", *keep, "Keep the work directory");
   in->add_flag("--json", *json, "Print the figures as one JSON object");
-  in->callback([ingest, json, keep] { RunIngest(*ingest, *json, *keep); });
+  in->callback([in, ingest, scaled, mode, json, keep] {
+    const char* embedded_only[] = {"--head-memory", "--no-baseline", "--vee-baseline",
+                                   "--no-alerts", "--detect-baseline"};
+    const char* scaled_only[] = {
+        "--workers",       "--worker-batch",  "--partitions", "--max-lag",    "--postgres-url",
+        "--kafka-brokers", "--broker-binary", "--no-fsync",   "--pg-setting", "--order"};
+    const bool is_scaled = *mode == "scaled";
+    for (const char* flag :
+         is_scaled ? std::span<const char*>(embedded_only) : std::span<const char*>(scaled_only)) {
+      if (in->count(flag) > 0) {
+        Fail(kExitUsage, std::string(flag) + " does not apply to --mode " + *mode);
+      }
+    }
+    if (!is_scaled) {
+      RunIngest(*ingest, *json, *keep);
+      return;
+    }
+    bench::ScaledIngestOptions o = *scaled;
+    if (in->count("--meters") > 0) o.meters = ingest->meters;
+    if (in->count("--days") > 0) o.days = ingest->days;
+    o.connections = ingest->connections;
+    o.batch = ingest->batch;
+    o.vee = ingest->vee;
+    o.dir = ingest->dir;
+    RunScaledIngest(o, *json, *keep);
+  });
 
   auto query = std::make_shared<bench::QueryBenchOptions>();
   CLI::App* q = bench->add_subcommand(
