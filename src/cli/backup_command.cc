@@ -23,6 +23,7 @@
 #include "cli/command.h"
 #include "common/file_system.h"
 #include "common/json_writer.h"
+#include "common/open_files.h"
 #include "common/time.h"
 #include "model/series.h"
 #include "store/engine/segment/segment_files.h"
@@ -160,36 +161,6 @@ std::vector<std::string> Names(const std::string& dir) {
   }
   closedir(d);
   return names;
-}
-
-// "PID (NAME)" of every other process with a file of `prefixes` open, from
-// /proc/PID/fd (Linux). Processes of other users stay hidden unless root.
-std::vector<std::string> ProcessesUsing(const std::vector<std::string>& prefixes) {
-  std::vector<std::string> found;
-  const std::string self = std::to_string(getpid());
-  for (const std::string& pid : Names("/proc")) {
-    if (pid == self ||
-        !std::all_of(pid.begin(), pid.end(), [](char c) { return std::isdigit(c); })) {
-      continue;
-    }
-    const std::string fd_dir = "/proc/" + pid + "/fd";
-    for (const std::string& fd : Names(fd_dir)) {
-      char target[4096];
-      const ssize_t n = readlink((fd_dir + "/" + fd).c_str(), target, sizeof(target) - 1);
-      if (n <= 0) continue;
-      const std::string_view path(target, static_cast<size_t>(n));
-      if (std::none_of(prefixes.begin(), prefixes.end(),
-                       [&](const std::string& p) { return path.starts_with(p); })) {
-        continue;
-      }
-      Result<std::string> comm = FileSystem::Posix().ReadFile("/proc/" + pid + "/comm");
-      std::string name = comm ? *comm : "?";
-      while (!name.empty() && name.back() == '\n') name.pop_back();
-      found.push_back(pid + " (" + name + ")");
-      break;
-    }
-  }
-  return found;
 }
 
 // The data directory's own entries a restore replaces.

@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "common/file_system.h"
-#include "store/migrate_copy/open_files.h"
+#include "common/open_files.h"
 
 namespace metrify::store::migrate_copy {
 

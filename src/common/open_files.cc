@@ -1,4 +1,4 @@
-#include "store/migrate_copy/open_files.h"
+#include "common/open_files.h"
 
 #include <dirent.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string_view>
 
-namespace metrify::store::migrate_copy {
+namespace metrify {
 
 namespace {
 
@@ -64,4 +64,4 @@ std::vector<std::string> ProcessesUsing(const std::vector<std::string>& prefixes
   return found;
 }
 
-}  // namespace metrify::store::migrate_copy
+}  // namespace metrify

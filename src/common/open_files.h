@@ -1,13 +1,13 @@
 // Which other processes have files of a data directory open: how `metrify
-// migrate copy` tells that a server still runs on the installation it is
-// about to read (the embedded server takes no lock file; `metrify restore`
-// looks the same way).
+// restore` and `metrify migrate copy` tell that a server still runs on the
+// installation they are about to replace or read (the embedded server takes
+// no lock file).
 #pragma once
 
 #include <string>
 #include <vector>
 
-namespace metrify::store::migrate_copy {
+namespace metrify {
 
 // "PID (NAME)" of every process other than this one with an open file whose
 // path starts with one of `prefixes`, from /proc/PID/fd (Linux). Processes
@@ -15,4 +15,4 @@ namespace metrify::store::migrate_copy {
 // another user only when run as root or as that user.
 std::vector<std::string> ProcessesUsing(const std::vector<std::string>& prefixes);
 
-}  // namespace metrify::store::migrate_copy
+}  // namespace metrify
