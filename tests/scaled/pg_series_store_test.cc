@@ -120,6 +120,56 @@ TEST_F(PgSeriesStoreTest, RepeatsAreUnchangedAndChangesBecomeRevisionsKeepingThe
 
 // Within one call a repeated (meter, ts) is applied in order, as the engine
 // does: the first is the raw, the later ones revisions.
+// New samples go straight into the table by COPY; a batch holding a stored
+// (entity, ts) is refused by the primary key in its savepoint and compared
+// instead. Both ways must count alike, keep the raw and move latest_samples
+// only forward.
+TEST_F(PgSeriesStoreTest, NewBatchesAreCopiedAndBatchesMeetingStoredSamplesAreCompared) {
+  std::vector<WalSample> first;
+  for (uint32_t key = 1; key <= 2; ++key) {
+    for (int i = 1; i <= 4; ++i) first.push_back(Reading(key, kMonday + i * kQuarter, key * 10 + i));
+  }
+  Result<AppendCounts> counts = store_->Append(SeriesKind::kReading, first);
+  ASSERT_TRUE(counts.has_value()) << counts.status().message();
+  EXPECT_EQ(counts->inserted, 8u);
+  auto latest = store_->Latest(SeriesKey{SeriesKind::kReading, 2});
+  ASSERT_TRUE(latest.has_value() && latest->has_value());
+  EXPECT_EQ((*latest)->timestamp_ms, kMonday + 4 * kQuarter);
+  EXPECT_EQ((*latest)->values[0], 24);
+
+  // Stored and identical, stored and changed, and new, in one batch.
+  std::vector<WalSample> mixed = {Reading(1, kMonday + kQuarter, 11),
+                                  Reading(1, kMonday + 2 * kQuarter, 12),
+                                  Reading(1, kMonday + 3 * kQuarter, 99),
+                                  Reading(1, kMonday + 5 * kQuarter, 15),
+                                  Reading(3, kMonday + kQuarter, 31)};
+  counts = store_->Append(SeriesKind::kReading, mixed);
+  ASSERT_TRUE(counts.has_value()) << counts.status().message();
+  EXPECT_EQ(counts->inserted, 2u);
+  EXPECT_EQ(counts->revised, 1u);
+  EXPECT_EQ(counts->unchanged, 2u);
+  EXPECT_EQ(Count("SELECT count(*) FROM readings"), 11);
+  EXPECT_EQ(Count("SELECT count(*) FROM readings WHERE revision = 0 AND meter_key = 1"), 5);
+
+  // Whichever way each goes, new samples older than a meter's newest never
+  // move its latest back, and newer ones move it forward.
+  for (int i = 0; i < 12; ++i) {
+    const int64_t older = kMonday + kDay + i * kQuarter;  // the next day, for meter 3
+    counts = store_->Append(SeriesKind::kReading,
+                            {{Reading(1, kMonday - (i + 1) * kQuarter, i), Reading(3, older, i)}});
+    ASSERT_TRUE(counts.has_value()) << counts.status().message();
+    EXPECT_EQ(counts->inserted, 2u) << "batch " << i;
+  }
+  latest = store_->Latest(SeriesKey{SeriesKind::kReading, 1});
+  ASSERT_TRUE(latest.has_value() && latest->has_value());
+  EXPECT_EQ((*latest)->timestamp_ms, kMonday + 5 * kQuarter);
+  EXPECT_EQ((*latest)->values[0], 15);
+  latest = store_->Latest(SeriesKey{SeriesKind::kReading, 3});
+  ASSERT_TRUE(latest.has_value() && latest->has_value());
+  EXPECT_EQ((*latest)->timestamp_ms, kMonday + kDay + 11 * kQuarter);
+  EXPECT_EQ(Count("SELECT count(*) FROM readings"), 35);
+}
+
 TEST_F(PgSeriesStoreTest, RepeatsWithinOneCallApplyInOrder) {
   const int64_t ts = kMonday + kQuarter;
   std::vector<WalSample> batch = {Reading(1, ts, 1), Reading(2, ts, 5), Reading(1, ts, 2),

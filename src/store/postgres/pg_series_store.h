@@ -8,7 +8,10 @@
 // compares every incoming sample with the latest stored revision of its
 // (entity, ts), inserts the new and changed ones with the next revision and
 // moves latest_samples forward: idempotent, so a batch delivered twice
-// stores nothing the second time. Samples repeating an (entity, ts) within
+// stores nothing the second time. A batch of samples none of which is
+// stored yet (the usual case) is COPYed straight into the table instead,
+// in a savepoint: the primary key refuses it if any is, and the batch then
+// goes the comparing way. Samples repeating an (entity, ts) within
 // one call are applied in order, one round per repeat, as the engine does.
 // Day partitions are made ahead of the transaction by the writer itself.
 //
@@ -31,6 +34,8 @@
 #include "store/series_store.h"
 
 namespace metrify::store {
+
+struct PgSeriesTable;
 
 class PgSeriesStore : public SeriesStore {
  public:
@@ -62,6 +67,13 @@ class PgSeriesStore : public SeriesStore {
   static std::string_view TableOf(model::SeriesKind kind);
 
  private:
+  // Round 0 of AppendIn the cheap way when no sample of it is stored yet:
+  // COPY straight into the table inside a savepoint. Returns false, with
+  // nothing written, when some (entity, ts) is stored (then the caller
+  // compares). Errors: the database's.
+  static Result<bool> CopyIfAllNew(PgConnection& db, const PgSeriesTable& t,
+                                   std::span<const engine::wal::WalSample> round);
+
   PgPool& write_;
   PgPool& read_;
   const int retention_days_;

@@ -30,32 +30,38 @@ PgSeriesTable Make(model::SeriesKind kind, std::string table, std::string key_co
   t.copy_incoming =
       fmt::format("COPY {} ({}, ts, revision, interval_s, {}) FROM STDIN (FORMAT binary)",
                   t.incoming, k, fields);
-  // cur: the latest stored revision of each incoming (entity, ts); the ts
-  // range lets the planner skip the other day partitions. A row is written
+  // Each incoming row is compared with the latest stored revision of its
+  // (entity, ts), found by a primary-key lookup (a join of the whole batch
+  // made the planner scan the day's partition, ever slower as it fills);
+  // the ts range lets it skip the other day partitions. A row is written
   // when it is new or differs (IS DISTINCT FROM: NULL = NULL) from it.
-  t.upsert = fmt::format(
-      "WITH cur AS ("
-      " SELECT DISTINCT ON (t.{k}, t.ts) t.{k}, t.ts, t.revision, t.interval_s, {tf}"
-      " FROM {tab} t JOIN {in} i ON t.{k} = i.{k} AND t.ts = i.ts"
-      " WHERE t.ts BETWEEN $1 AND $2"
-      " ORDER BY t.{k}, t.ts, t.revision DESC),"
-      " ins AS ("
-      " INSERT INTO {tab} ({k}, ts, revision, interval_s, {f})"
-      " SELECT i.{k}, i.ts, COALESCE(c.revision + 1, 0), i.interval_s, {inf}"
-      " FROM {in} i LEFT JOIN cur c ON c.{k} = i.{k} AND c.ts = i.ts"
-      " WHERE c.{k} IS NULL OR ROW(i.interval_s, {inf}) IS DISTINCT FROM ROW(c.interval_s, {cf})"
-      " RETURNING {k}, ts, revision, interval_s, {f}),"
-      " lat AS ("
-      " INSERT INTO latest_samples (kind, entity_key, ts, revision, interval_s, vals)"
+  const std::string latest = fmt::format(
+      "INSERT INTO latest_samples (kind, entity_key, ts, revision, interval_s, vals)"
       " SELECT DISTINCT ON ({k}) {kind}, {k}, ts, revision, interval_s, ARRAY[{f}]::float8[]"
-      " FROM ins ORDER BY {k}, ts DESC"
+      " FROM {{}} ORDER BY {k}, ts DESC"
       " ON CONFLICT (kind, entity_key) DO UPDATE SET ts = EXCLUDED.ts,"
       " revision = EXCLUDED.revision, interval_s = EXCLUDED.interval_s, vals = EXCLUDED.vals"
-      " WHERE EXCLUDED.ts >= latest_samples.ts)"
+      " WHERE EXCLUDED.ts >= latest_samples.ts",
+      fmt::arg("k", k), fmt::arg("f", fields), fmt::arg("kind", static_cast<int>(kind)));
+  t.upsert = fmt::format(
+      "WITH ins AS ("
+      " INSERT INTO {tab} ({k}, ts, revision, interval_s, {f})"
+      " SELECT i.{k}, i.ts, COALESCE(c.revision + 1, 0), i.interval_s, {inf}"
+      " FROM {in} i LEFT JOIN LATERAL ("
+      " SELECT t.revision, t.interval_s, {tf} FROM {tab} t"
+      " WHERE t.{k} = i.{k} AND t.ts = i.ts AND t.ts BETWEEN $1 AND $2"
+      " ORDER BY t.revision DESC LIMIT 1) c ON true"
+      " WHERE c.revision IS NULL"
+      " OR ROW(i.interval_s, {inf}) IS DISTINCT FROM ROW(c.interval_s, {cf})"
+      " RETURNING {k}, ts, revision, interval_s, {f}),"
+      " lat AS ({lat})"
       " SELECT count(*) FILTER (WHERE revision = 0), count(*) FILTER (WHERE revision > 0) FROM ins",
       fmt::arg("k", k), fmt::arg("tab", t.table), fmt::arg("in", t.incoming), fmt::arg("f", fields),
       fmt::arg("tf", Join(t.fields, "t.")), fmt::arg("inf", Join(t.fields, "i.")),
-      fmt::arg("cf", Join(t.fields, "c.")), fmt::arg("kind", static_cast<int>(kind)));
+      fmt::arg("cf", Join(t.fields, "c.")), fmt::arg("lat", fmt::format(fmt::runtime(latest), "ins")));
+  t.copy_direct = fmt::format("COPY {} ({}, ts, revision, interval_s, {}) FROM STDIN (FORMAT binary)",
+                              t.table, k, fields);
+  t.latest_from_incoming = fmt::format(fmt::runtime(latest), t.incoming);
   t.read_latest = fmt::format(
       "SELECT DISTINCT ON (ts) ts, interval_s, revision, {f} FROM {tab}"
       " WHERE {k} = $1 AND ts >= $2 AND ts < $3 ORDER BY ts, revision DESC",

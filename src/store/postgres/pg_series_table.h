@@ -20,6 +20,8 @@ struct PgSeriesTable {
   std::string create_incoming;      // CREATE TEMP TABLE IF NOT EXISTS ...
   std::string copy_incoming;        // COPY incoming (...) FROM STDIN binary
   std::string upsert;               // $1, $2: ts range of the incoming rows
+  std::string copy_direct;          // COPY table (...) FROM STDIN binary: all rows new
+  std::string latest_from_incoming;  // latest_samples moved forward by incoming's rows
   std::string read_latest;          // $1 key, $2 start, $3 end
 };
 
