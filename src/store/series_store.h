@@ -88,6 +88,11 @@ class SeriesStore {
     return out;
   }
 
+  // Whether a read is a round trip to another server (PostgreSQL) rather
+  // than a lookup in this process: callers then ask for many at once and
+  // keep more of what they saw.
+  virtual bool RemoteReads() const { return false; }
+
   // The first UTC day (days since the epoch) inside the retention window;
   // INT32_MIN when everything is kept. Older samples are refused by ingest.
   virtual int32_t RetentionCutoffDay() const = 0;

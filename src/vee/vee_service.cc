@@ -35,6 +35,11 @@ constexpr size_t kBatchRows = 100'000;
 // copying them all under the lock that ingest takes.
 constexpr size_t kMaxArrived = 4;
 constexpr size_t kMaxRaw = 24;
+// With a store whose reads are round trips to a database (scaled mode), a
+// read costs far more than the copy, and a worker's batch brings a meter
+// several readings at a time: keep more.
+constexpr size_t kMaxArrivedRemote = 96;
+constexpr size_t kMaxRawRemote = 192;
 constexpr size_t kMaxHeld = size_t{1} << 18;  // readings, about 32 MB
 
 // Runs `change` on `v` and keeps `held` at the room all such vectors have.
@@ -114,12 +119,31 @@ const engine::HeadSample* At(const std::vector<engine::HeadSample>& series, int6
 // Where a read of `key` from `from` may stop: just past its newest sample,
 // and at most `limit`. The engine looks up one head partition per day of a
 // read, and `limit` (now + 2 days) can be years past a backfill's data.
-// When the store cannot say, `limit`: the read itself then reports why.
+// `newest`: the newest sample's time when the batch asked already (inner
+// nullopt: none), else the store is asked. When the store cannot say,
+// `limit`: the read itself then reports why.
 int64_t ReadEnd(const store::SeriesStore& engine, engine::SeriesKey key, int64_t from,
-                int64_t limit) {
-  const Result<std::optional<engine::HeadSample>> newest = engine.Latest(key);
-  if (!newest) return limit;
-  return *newest ? std::min(limit, (*newest)->timestamp_ms + 1) : from;
+                int64_t limit, const std::optional<std::optional<int64_t>>& newest) {
+  if (newest) return *newest ? std::min(limit, **newest + 1) : from;
+  const Result<std::optional<engine::HeadSample>> latest = engine.Latest(key);
+  if (!latest) return limit;
+  return *latest ? std::min(limit, (*latest)->timestamp_ms + 1) : from;
+}
+
+// The newest sample time of each of `keys` (nullopt: none), or an empty
+// vector when the store could not say (each window then asks alone).
+std::vector<std::optional<int64_t>> NewestOf(const store::SeriesStore& engine,
+                                             model::SeriesKind kind,
+                                             std::span<const uint32_t> keys) {
+  std::vector<std::optional<int64_t>> out;
+  if (keys.empty()) return out;
+  Result<std::vector<std::optional<engine::HeadSample>>> latest = engine.LatestMany(kind, keys);
+  if (!latest) return out;
+  out.reserve(keys.size());
+  for (const std::optional<engine::HeadSample>& s : *latest) {
+    out.push_back(s ? std::optional<int64_t>(s->timestamp_ms) : std::nullopt);
+  }
+  return out;
 }
 
 // The latest revision of `key`'s samples in [from, end) (none when the
@@ -197,7 +221,12 @@ size_t AddWrites(uint32_t key, int32_t interval_s, std::span<const ValidatedInte
 
 VeeService::VeeService(store::SeriesStore& engine, MeterLookup meters, RulesConfig rules, Clock now,
                        int threads)
-    : engine_(engine), meters_(std::move(meters)), rules_(std::move(rules)), now_(std::move(now)) {
+    : engine_(engine),
+      meters_(std::move(meters)),
+      rules_(std::move(rules)),
+      now_(std::move(now)),
+      max_arrived_(engine.RemoteReads() ? kMaxArrivedRemote : kMaxArrived),
+      max_raw_(engine.RemoteReads() ? kMaxRawRemote : kMaxRaw) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads_ = threads;
   for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Run(); });
@@ -251,13 +280,13 @@ void VeeService::Arrive(MeterState& state, const engine::wal::WalSample& s) {
   if (!state.arrived_all) return;
   // A sample without fields is no reading (the engine takes none): a
   // replayed span (replay.h), read from the engine.
-  if (s.present == 0 || state.arrived.size() >= kMaxArrived ||
+  if (s.present == 0 || state.arrived.size() >= max_arrived_ ||
       held_.load(std::memory_order_relaxed) >= kMaxHeld) {
     MissArrived(state);
     return;
   }
   Tracked(held_, state.arrived, [&] {
-    state.arrived.reserve(kMaxArrived);
+    state.arrived.reserve(std::min(max_arrived_, kMaxArrived));
     state.arrived.push_back(s);
   });
 }
@@ -355,12 +384,20 @@ void VeeService::Finish(uint32_t key, const Status& status) {
 
 void VeeService::ValidateBatch(std::span<const uint32_t> keys, std::vector<Status>* statuses) {
   statuses->assign(keys.size(), Status::Ok());
+  std::vector<Begun> begun;
+  begun.reserve(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    Begun& b = begun.emplace_back();
+    (*statuses)[i] = Begin(keys[i], i, &b);
+    if (!(*statuses)[i].ok()) begun.pop_back();
+  }
+  if (engine_.RemoteReads()) AskNewest(begun);
   std::vector<Validated> done;
   std::vector<engine::wal::WalSample> writes;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    (*statuses)[i] = Validate(keys[i], i, &done, &writes);
+  for (size_t i = 0; i < begun.size(); ++i) {
+    (*statuses)[begun[i].index] = Validate(begun[i], &done, &writes);
     // A rewound or new meter can have many rows: bounded WAL records.
-    if (i + 1 < keys.size() && writes.size() < kBatchRows) continue;
+    if (i + 1 < begun.size() && writes.size() < kBatchRows) continue;
     const Status stored = Store(done, writes);
     if (!stored.ok()) {
       for (const Validated& v : done) (*statuses)[v.index] = stored;
@@ -370,76 +407,110 @@ void VeeService::ValidateBatch(std::span<const uint32_t> keys, std::vector<Statu
   }
 }
 
+void VeeService::AskNewest(std::vector<Begun>& begun) {
+  // Asked after every window has taken what arrived: a reading observed
+  // later is in the next window's arrivals, one observed before is stored
+  // and so below the newest asked here.
+  std::vector<uint32_t> all, reading;
+  for (const Begun& b : begun) {
+    if (!b.meter) continue;
+    all.push_back(b.key);
+    if (!b.state->raw_known || b.from < b.state->raw_from_ms) reading.push_back(b.key);
+  }
+  const std::vector<std::optional<int64_t>> overlay = NewestOf(engine_, kOverlay, all);
+  const std::vector<std::optional<int64_t>> raw = NewestOf(engine_, kReading, reading);
+  size_t a = 0, r = 0;
+  for (Begun& b : begun) {
+    if (!b.meter) continue;
+    if (!overlay.empty()) b.newest_overlay = overlay[a];
+    ++a;
+    if (r < reading.size() && reading[r] == b.key) {
+      if (!raw.empty()) b.newest_reading = raw[r];
+      ++r;
+    }
+  }
+}
+
 Status VeeService::ValidateMeter(uint32_t key) {
+  Begun begun;
+  METRIFY_RETURN_IF_ERROR(Begin(key, 0, &begun));
   std::vector<Validated> done;
   std::vector<engine::wal::WalSample> writes;
-  METRIFY_RETURN_IF_ERROR(Validate(key, 0, &done, &writes));
+  METRIFY_RETURN_IF_ERROR(Validate(begun, &done, &writes));
   return Store(done, writes);
 }
 
-Status VeeService::Validate(uint32_t key, size_t index, std::vector<Validated>* done,
-                            std::vector<engine::wal::WalSample>* writes) {
-  MeterState* state = nullptr;
-  int64_t rewind_from = INT64_MAX;
-  std::unordered_map<int64_t, int64_t> late_by;
+Status VeeService::Begin(uint32_t key, size_t index, Begun* b) {
+  b->key = key;
+  b->index = index;
   {
     std::lock_guard lock(mu_);
     std::unique_ptr<MeterState>& slot = states_[key];
     if (!slot) slot = std::make_unique<MeterState>();
-    state = slot.get();
-    std::swap(rewind_from, state->rewind_from_ms);
-    late_by.swap(state->late_by);
-    state->fresh = false;
+    b->state = slot.get();
+    std::swap(b->rewind_from, b->state->rewind_from_ms);
+    b->late_by.swap(b->state->late_by);
+    b->state->fresh = false;
   }
   // Only this worker touches the rest of the state now (state->running).
-  std::optional<MeterInfo> meter = meters_(key);
-  if (!meter) return Status::Ok();  // deleted since: nothing to validate
-  if (!state->clock || state->zone != meter->timezone) {
-    METRIFY_ASSIGN_OR_RETURN(LocalClock made, LocalClock::For(meter->timezone));
-    state->clock = made;
-    state->zone = meter->timezone;
+  MeterState& state = *b->state;
+  b->meter = meters_(key);
+  if (!b->meter) return Status::Ok();  // deleted since: nothing to validate
+  if (!state.clock || state.zone != b->meter->timezone) {
+    METRIFY_ASSIGN_OR_RETURN(LocalClock made, LocalClock::For(b->meter->timezone));
+    state.clock = made;
+    state.zone = b->meter->timezone;
   }
-  if (!state->rules || state->rules_type != meter->type) {
-    state->rules = rules_.Shared(meter->type, meter->id);
-    state->rules_type = meter->type;
+  if (!state.rules || state.rules_type != b->meter->type) {
+    state.rules = rules_.Shared(b->meter->type, b->meter->id);
+    state.rules_type = b->meter->type;
   }
-  Anchor anchor;
-  const int64_t from = WindowStart(key, *state, *meter, rewind_from, &anchor);
+  b->from = WindowStart(key, state, *b->meter, b->rewind_from, &b->anchor);
   // The engine's partitions are days since 1970 in 32 bits: bounded reads.
   // Readings more than a day ahead get no row anyway (validator.cc).
-  const int64_t now = now_();
-  const int64_t until = now + 2 * kDayMs;
+  b->now = now_();
+  b->until = b->now + 2 * kDayMs;
   // What arrived until now is the window's, as a read here would find it.
-  TakeArrived(*state);
+  TakeArrived(state);
+  return Status::Ok();
+}
+
+Status VeeService::Validate(Begun& b, std::vector<Validated>* done,
+                            std::vector<engine::wal::WalSample>* writes) {
+  if (!b.meter) return Status::Ok();
+  const uint32_t key = b.key;
+  MeterState* state = b.state;
+  const int64_t from = b.from, until = b.until;
   std::span<RawReading> readings;
-  METRIFY_RETURN_IF_ERROR(WindowRaw(key, *state, from, until, &readings));
+  METRIFY_RETURN_IF_ERROR(WindowRaw(key, *state, from, until, b.newest_reading, &readings));
   std::vector<engine::HeadSample> overlay;
-  METRIFY_RETURN_IF_ERROR(Read(engine_, {kOverlay, key}, from,
-                               ReadEnd(engine_, {kOverlay, key}, from, until), &overlay));
-  for (RawReading& r : readings) r.late_by_ms = LateBy(r.timestamp_ms, late_by, overlay);
+  METRIFY_RETURN_IF_ERROR(
+      Read(engine_, {kOverlay, key}, from,
+           ReadEnd(engine_, {kOverlay, key}, from, until, b.newest_overlay), &overlay));
+  for (RawReading& r : readings) r.late_by_ms = LateBy(r.timestamp_ms, b.late_by, overlay);
   std::map<int64_t, Edit> edits;
   if (edits_) edits = edits_(key, from, until);
   // The weeks before, for a similar-day estimate: read only if one is made.
   MeterHistory history(engine_, key, from, readings,
                        int64_t{state->rules->similar_day_weeks} * 7 * kDayMs);
   WindowInput in;
-  in.meter = &*meter;
+  in.meter = &*b.meter;
   in.edits = &edits;
   in.history = [&history](int64_t end_ms) { return history.At(end_ms); };
   in.rules = state->rules.get();
   in.typical = &state->typical;
-  in.anchor = anchor;
+  in.anchor = b.anchor;
   in.raw = readings;
-  in.now_ms = now;
+  in.now_ms = b.now;
   Validated& v = done->emplace_back();
-  v.index = index;
+  v.index = b.index;
   v.key = key;
   v.state = state;
   v.result = ValidateWindow(in, *state->clock);
-  v.rewind_from = rewind_from;
-  v.late_by = std::move(late_by);
-  v.writes = AddWrites(key, meter->interval_s, v.result.rows, readings, overlay, writes);
-  v.meter = std::move(*meter);
+  v.rewind_from = b.rewind_from;
+  v.late_by = std::move(b.late_by);
+  v.writes = AddWrites(key, b.meter->interval_s, v.result.rows, readings, overlay, writes);
+  v.meter = std::move(*b.meter);
   if (!state->raw_known) Forget(*state);  // a read it could not keep
   return Status::Ok();
 }
@@ -488,16 +559,17 @@ void VeeService::TakeArrived(MeterState& state) {
       if (s.timestamp_ms >= state.raw_from_ms) merged = merged && Merge(state.raw, s);
     }
   });
-  if (!merged || state.raw.size() > kMaxRaw || held_.load(std::memory_order_relaxed) > kMaxHeld) {
+  if (!merged || state.raw.size() > max_raw_ || held_.load(std::memory_order_relaxed) > kMaxHeld) {
     Forget(state);
   }
 }
 
 Status VeeService::WindowRaw(uint32_t key, MeterState& state, int64_t from, int64_t until,
+                             const std::optional<std::optional<int64_t>>& newest,
                              std::span<RawReading>* out) {
   if (!state.raw_known || from < state.raw_from_ms) {
     Forget(state);
-    const int64_t end = ReadEnd(engine_, {kReading, key}, from, until);
+    const int64_t end = ReadEnd(engine_, {kReading, key}, from, until, newest);
     thread_local std::vector<engine::HeadSample> read;
     read.clear();
     METRIFY_RETURN_IF_ERROR(Read(engine_, {kReading, key}, from, end, &read));
@@ -507,7 +579,7 @@ Status VeeService::WindowRaw(uint32_t key, MeterState& state, int64_t from, int6
     });
     state.raw_from_ms = from;
     // Cut at the horizon, the read missed what lies after it.
-    state.raw_known = end < until && state.raw.size() <= kMaxRaw &&
+    state.raw_known = end < until && state.raw.size() <= max_raw_ &&
                       held_.load(std::memory_order_relaxed) <= kMaxHeld;
   }
   auto first = FirstAtOrAfter(state.raw, from);

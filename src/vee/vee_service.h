@@ -152,8 +152,27 @@ class VeeService {
   // another worker has. REQUIRES: mu_ held.
   void TakeBatch(std::vector<uint32_t>* keys);
   void ValidateBatch(std::span<const uint32_t> keys, std::vector<Status>* statuses);
-  // Validates meter `key`'s window; what to store goes to `done` and `writes`.
-  Status Validate(uint32_t key, size_t index, std::vector<Validated>* done,
+  // A meter's window up to its first read: the state taken over, the meter
+  // looked up, where the window starts, what arrived taken.
+  struct Begun {
+    size_t index = 0;  // in the batch
+    uint32_t key = 0;
+    MeterState* state = nullptr;
+    std::optional<MeterInfo> meter;  // nullopt: deleted, nothing to validate
+    int64_t rewind_from = INT64_MAX;
+    std::unordered_map<int64_t, int64_t> late_by;
+    Anchor anchor;
+    int64_t from = 0, until = 0, now = 0;
+    // The newest reading and overlay row (inner nullopt: none), when the
+    // batch asked for them all at once (AskNewest); else each read asks.
+    std::optional<std::optional<int64_t>> newest_reading, newest_overlay;
+  };
+  Status Begin(uint32_t key, size_t index, Begun* begun);
+  // One round trip per series kind for the whole batch instead of one per
+  // window (stores whose reads are remote).
+  void AskNewest(std::vector<Begun>& begun);
+  // Validates the begun window; what to store goes to `done` and `writes`.
+  Status Validate(Begun& begun, std::vector<Validated>* done,
                   std::vector<engine::wal::WalSample>* writes);
   // Where the window starts, and the anchor it starts from (rebuilt when
   // late data or an edit rewinds the meter to a local day's start).
@@ -165,7 +184,7 @@ class VeeService {
   // The window's raw readings, [from, until): the meter's copy when it
   // reaches back to `from`, else read from the engine (and kept).
   Status WindowRaw(uint32_t key, MeterState& state, int64_t from, int64_t until,
-                   std::span<RawReading>* out);
+                   const std::optional<std::optional<int64_t>>& newest, std::span<RawReading>* out);
   // Drops the raw readings the anchor has passed (the next window starts
   // after it).
   void DropPassed(MeterState& state);
@@ -197,6 +216,8 @@ class VeeService {
   // bound.
   std::atomic<size_t> held_{0};
   int threads_ = 1;
+  // Bounds on MeterState::arrived and ::raw (kMaxArrived, kMaxRaw in the .cc).
+  size_t max_arrived_ = 0, max_raw_ = 0;
   std::vector<std::thread> workers_;
 };
 

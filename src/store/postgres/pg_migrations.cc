@@ -307,6 +307,54 @@ CREATE INDEX weather_stations_type ON weather_stations (lower(type COLLATE "C"))
 CREATE INDEX weather_stations_status ON weather_stations (lower(status COLLATE "C"));
 )sql";
 
+// Hourly rollups of readings, kept by `metrify worker process`
+// (store/postgres/pg_rollups.h, docs/scaled.md "Rollups"). Ingest marks
+// the (block of 64 meter keys, hour) pairs it touched in rollup_dirty in
+// its own transaction (a block, not a meter: a batch of the whole fleet
+// marks 64 times fewer rows on the ingest path); a worker claims and
+// deletes a chunk of them (SKIP LOCKED: replicas never share one),
+// recomputes those hours of those meters from the latest revisions and
+// upserts readings_hourly, in one transaction. An hour row holds the
+// readings with hour < ts <= hour + 1 h (stamped at the end of their
+// interval). Sums are exact integers in units of 2^-80 kWh (NULL when a
+// value is not on that grid), so adding hours never rounds and the API
+// can reproduce the raw path's compensated sum to the bit; grid, abs and
+// n let it check that it can.
+constexpr std::string_view kV7HourlyRollups = R"sql(
+CREATE TABLE rollup_dirty (
+  meter_block BIGINT NOT NULL,
+  hour BIGINT NOT NULL,
+  PRIMARY KEY (meter_block, hour)
+);
+
+CREATE TABLE readings_hourly (
+  meter_key BIGINT NOT NULL,
+  hour BIGINT NOT NULL,
+  samples INTEGER NOT NULL,
+  interval_s INTEGER,
+  last_ts BIGINT NOT NULL,
+  energy_n INTEGER NOT NULL,
+  energy_units NUMERIC,
+  energy_grid SMALLINT,
+  energy_abs DOUBLE PRECISION NOT NULL,
+  export_n INTEGER NOT NULL,
+  export_units NUMERIC,
+  export_grid SMALLINT,
+  export_abs DOUBLE PRECISION NOT NULL,
+  PRIMARY KEY (meter_key, hour)
+);
+COMMENT ON COLUMN rollup_dirty.meter_block IS 'meter_key / 64';
+COMMENT ON COLUMN readings_hourly.interval_s IS 'shared by every reading of the hour; NULL when they differ';
+COMMENT ON COLUMN readings_hourly.energy_units IS 'exact sum of energy_kwh in 2^-80 kWh';
+COMMENT ON COLUMN readings_hourly.energy_grid IS 'least binary exponent any value uses; NULL without a nonzero value';
+
+-- Readings stored before this version have no rollup yet: their hours
+-- start dirty (floor division: hour < ts <= hour + 1 h).
+INSERT INTO rollup_dirty (meter_block, hour)
+SELECT DISTINCT meter_key / 64, (ts - 1) - mod(mod(ts - 1, 3600000) + 3600000, 3600000)
+FROM readings;
+)sql";
+
 // A session lock while migrating: any 64-bit constant the project owns.
 constexpr int64_t kMigrationLock = 0x6d657472696679;  // "metrify"
 
@@ -351,6 +399,7 @@ const std::vector<PgMigration>& PgMigrations() {
       {5, "VEE overlay, latest samples and applied ingest offsets", kV5SeriesState},
       {6, "registry: metadata as text, ids in byte order, indexed case-insensitive filters",
        kV6RegistryRefinements},
+      {7, "hourly rollups of readings and the hours waiting for them", kV7HourlyRollups},
   };
   return kMigrations;
 }

@@ -13,6 +13,7 @@
 #include "common/time.h"
 #include "store/postgres/pg_copy_writer.h"
 #include "store/postgres/pg_partitions.h"
+#include "store/postgres/pg_rollups.h"
 #include "store/postgres/pg_series_table.h"
 
 namespace metrify::store {
@@ -194,6 +195,11 @@ Result<AppendCounts> PgSeriesStore::AppendIn(PgConnection& db, model::SeriesKind
     counts.revised += revised;
     counts.unchanged += round.size() - inserted - revised;
   }
+  // In this transaction: the rows and the mark that their hours need
+  // rolling up again commit together (`metrify worker process`).
+  if (kind == model::SeriesKind::kReading && counts.inserted + counts.revised > 0) {
+    METRIFY_RETURN_IF_ERROR(MarkRollupsDirty(db, samples));
+  }
   return counts;
 }
 
@@ -290,6 +296,13 @@ Result<std::vector<std::optional<HeadSample>>> PgSeriesStore::LatestMany(
     for (size_t i : where[key]) out[i] = LatestOf(rows, r);
   }
   return out;
+}
+
+// From the hourly rollups of `metrify worker process`; false (read the rows)
+// whenever they cannot give exactly the raw path's answer.
+bool PgSeriesStore::SumFromStats(engine::SeriesKey key, std::span<const int64_t> edges, int field,
+                                 FieldBuckets* out) const {
+  return SumFromRollups(read_, key, edges, field, out);
 }
 
 int32_t PgSeriesStore::RetentionCutoffDay() const {

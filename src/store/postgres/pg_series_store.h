@@ -51,7 +51,10 @@ class PgSeriesStore : public SeriesStore {
   Result<std::optional<engine::HeadSample>> Latest(engine::SeriesKey key) const override;
   Result<std::vector<std::optional<engine::HeadSample>>> LatestMany(
       model::SeriesKind kind, std::span<const uint32_t> keys) const override;
+  bool SumFromStats(engine::SeriesKey key, std::span<const int64_t> edges, int field,
+                    FieldBuckets* out) const override;
   int32_t RetentionCutoffDay() const override;
+  bool RemoteReads() const override { return true; }
 
   // For a caller that writes more in the same transaction (the ingest
   // worker: rows and the Kafka offsets they came from). First, outside any
