@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <exception>
+#include <optional>
 
 #include "api/admin_routes.h"
 #include "api/assets.h"
@@ -19,13 +20,16 @@ using http::HttpRequest;
 using http::HttpResponse;
 
 Api::Api(registry::Registry& registry, HealthChecker& health, obs::MetricsRegistry& metrics,
-         SeriesBackend& series)
+         SeriesBackend& series, ApiCaching caching)
     : registry_(registry),
       series_(series),
       health_(health),
       metrics_(metrics),
       probe_(metrics),
+      rate_limit_(std::move(caching.rate_limit), metrics),
+      responses_(std::move(caching.responses), metrics),
       started_ms_(NowMillis()) {
+  if (caching.register_metrics) caching.register_metrics(metrics);
   AddSystemRoutes();
   AddEntityRoutes<model::Meter>(router_, registry_, "/api/v1/smart-meters");
   AddEntityRoutes<model::GridOperator>(router_, registry_, "/api/v1/grid-operators");
@@ -99,12 +103,23 @@ HttpResponse Api::Handle(HttpRequest& request) {
   obs::ScopedRequestId scope(request.request_id);
   probe_.RequestStarted();
   HttpResponse response;
+  HeaderList limit_headers;
   try {
-    response = router_.Dispatch(request);
+    if (std::optional<HttpResponse> refused = rate_limit_.Admit(request, &limit_headers)) {
+      request.route = std::string(router_.PatternOf(request.path));
+      response = std::move(*refused);
+    } else if (responses_.Cacheable(request)) {
+      request.route = std::string(router_.PatternOf(request.path));  // a hit skips Dispatch
+      response = responses_.Serve(request, [&] { return router_.Dispatch(request); });
+    } else {
+      response = router_.Dispatch(request);
+      responses_.AfterWrite(request, response);
+    }
   } catch (const std::exception& e) {
     obs::LogError("handler threw", {{"route", request.route}, {"error", e.what()}});
     response = http::MakeErrorResponse(500, "internal", "internal error");
   }
+  for (auto& header : limit_headers) response.headers.push_back(std::move(header));
   probe_.RequestFinished();
   return response;
 }

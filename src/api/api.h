@@ -9,8 +9,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 
 #include "api/health.h"
+#include "api/rate_limit_gate.h"
+#include "api/response_caching.h"
 #include "api/router.h"
 #include "api/series_routes.h"
 #include "http/message.h"
@@ -20,11 +23,23 @@
 
 namespace metrify::api {
 
+// What the API shares with other replicas or keeps across requests: the
+// rate limit and the analytics response cache (cli/api_caches.h builds them
+// from the configuration). The defaults turn both off.
+struct ApiCaching {
+  RateLimitPolicy rate_limit;
+  ResponseCachePolicy responses;
+  // Registers the metrics of what the caller built (the latest-reading
+  // cache in front of the series store); may be empty.
+  std::function<void(obs::MetricsRegistry&)> register_metrics;
+};
+
 class Api {
  public:
-  // Every argument must outlive the Api.
+  // Every argument must outlive the Api, and so must the limiter and cache
+  // `caching` points to.
   Api(registry::Registry& registry, HealthChecker& health, obs::MetricsRegistry& metrics,
-      SeriesBackend& series);
+      SeriesBackend& series, ApiCaching caching = {});
 
   // Answers one request. Exceptions from handlers become 500 "internal".
   http::HttpResponse Handle(http::HttpRequest& request);
@@ -45,6 +60,8 @@ class Api {
   HealthChecker& health_;
   obs::MetricsRegistry& metrics_;
   obs::HttpProbe probe_;
+  RateLimitGate rate_limit_;
+  ResponseCaching responses_;
   Router router_;
   int64_t started_ms_;
   std::atomic<bool> draining_{false};

@@ -42,6 +42,13 @@ bool Router::Match(std::string_view pattern, std::string_view path, PathParams* 
   return true;
 }
 
+std::string_view Router::PatternOf(std::string_view path) const {
+  for (const Route& route : routes_) {
+    if (Match(route.pattern, path, nullptr)) return route.pattern;
+  }
+  return {};
+}
+
 http::HttpResponse Router::Dispatch(http::HttpRequest& request) const {
   std::string allowed;
   std::string_view method = request.method;

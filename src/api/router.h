@@ -46,6 +46,9 @@ class Router {
   http::HttpResponse Dispatch(http::HttpRequest& request) const;
 
   const std::vector<Route>& routes() const { return routes_; }
+  // The first template matching `path` whatever the method; empty when none.
+  // For labelling metrics of requests answered before dispatch (429).
+  std::string_view PatternOf(std::string_view path) const;
 
  private:
   static bool Match(std::string_view pattern, std::string_view path, PathParams* params);

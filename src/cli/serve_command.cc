@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "api/api.h"
+#include "cli/api_caches.h"
 #include "cli/command.h"
 #include "cli/config_options.h"
 #include "cli/serve_alerts.h"
@@ -148,7 +149,8 @@ void Serve(const ConfigOptions& options) {
   }
   api::HealthChecker health(*registry_store, config.storage.data_dir);
   obs::MetricsRegistry metrics;
-  api::Api api(registry, health, metrics, series);
+  std::unique_ptr<ApiCaches> caches = ApiCaches::OpenOrFail(config);  // the rate limit
+  api::Api api(registry, health, metrics, series, caches->ForApi());
   if (validation) RegisterValidationMetrics(metrics, *validation);
   ingest.set_counter(&metrics.AddCounter(
       "metrify_ingest_samples_total",

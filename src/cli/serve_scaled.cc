@@ -5,6 +5,7 @@
 
 #include "alerts/pg_alert_store.h"
 #include "api/api.h"
+#include "cli/api_caches.h"
 #include "cli/command.h"
 #include "cli/exit_codes.h"
 #include "cli/scaled_backends.h"
@@ -106,7 +107,9 @@ void ServeScaled(const config::Config& config, const sigset_t& stop_signals) {
         return (*producer)->ProduceAll(Messages(kind, samples, producer_name));
       });
   const vee::RulesConfig rules = LoadRulesOrFail(config.vee.rules_file);
-  api::SeriesBackend series{*backends.series, keys, ingest, registry};
+  // Rate limit, cached analytics and latest readings in Redis (docs/cache.md).
+  std::unique_ptr<ApiCaches> caches = ApiCaches::OpenOrFail(config);
+  api::SeriesBackend series{caches->Series(*backends.series), keys, ingest, registry};
   series.rules = &rules;
   // The ingest worker owning the meter validates the edited day again.
   series.reopen = [&producer, &producer_name](uint32_t, const std::string& meter_id,
@@ -139,7 +142,7 @@ void ServeScaled(const config::Config& config, const sigset_t& stop_signals) {
   }
   api::HealthChecker health(*backends.registry, config.storage.data_dir);
   obs::MetricsRegistry metrics;
-  api::Api api(registry, health, metrics, series);
+  api::Api api(registry, health, metrics, series, caches->ForApi());
   ingest.set_counter(&metrics.AddCounter(
       "metrify_ingest_samples_total",
       "Items of ingest bodies by kind and outcome (inserted, unchanged, revised, queued, "

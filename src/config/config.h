@@ -79,6 +79,19 @@ struct RedisConfig {
   std::string url;  // may carry a password
 };
 
+// Requests per client and fixed window (docs/api.md, "Rate limits"); in
+// scaled mode with redis.url the budget is shared by every replica.
+struct RateLimitConfig {
+  int64_t requests = 0;       // per client per window; 0 = no limit
+  double window_s = 60;       // window length
+  std::string client_header;  // names the client (rightmost entry); "" = the peer address
+};
+
+// Responses and latest samples cached in Redis in scaled mode (docs/cache.md).
+struct CacheConfig {
+  double analytics_ttl_s = 30;  // how long an analytics answer may be reused; 0 = not cached
+};
+
 struct KafkaConfig {
   std::string brokers;             // comma-separated HOST:PORT list, passed to librdkafka as is
   double delivery_timeout_s = 10;  // a batch not acknowledged by then: ingest answers 503
@@ -98,6 +111,8 @@ struct Config {
   PostgresConfig postgres;
   RedisConfig redis;
   KafkaConfig kafka;
+  RateLimitConfig ratelimit;
+  CacheConfig cache;
 };
 
 // Where an effective value came from.

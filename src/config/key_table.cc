@@ -12,6 +12,7 @@ namespace {
 // these templates assign the parsed value, so no entry needs its own code.
 void Assign(const ConfigValue& v, std::string& field) { field = std::get<std::string>(v); }
 void Assign(const ConfigValue& v, int& field) { field = static_cast<int>(std::get<int64_t>(v)); }
+void Assign(const ConfigValue& v, int64_t& field) { field = std::get<int64_t>(v); }
 void Assign(const ConfigValue& v, uint64_t& field) {
   field = static_cast<uint64_t>(std::get<int64_t>(v));
 }
@@ -162,6 +163,26 @@ const KeyDef kKeys[] = {
      .min = 0, .max = 3600, .min_exclusive = true,
      .description = "Seconds ingest waits for the brokers to acknowledge a batch before 503.",
      .store = &Store<&Config::kafka, &KafkaConfig::delivery_timeout_s>},
+
+    {.name = "ratelimit.requests", .type = KeyType::kInt, .defaults = Same("0"), .min = 0,
+     .max = 999999999,
+     .description = "Requests per client and window before 429 (health and metrics exempt); "
+                    "shared by all replicas through redis.url in scaled mode. 0: no limit.",
+     .store = &Store<&Config::ratelimit, &RateLimitConfig::requests>},
+    {.name = "ratelimit.window_s", .type = KeyType::kNumber, .defaults = Same("60"), .min = 0.001,
+     .max = 86400,
+     .description = "Length of the rate limit's fixed windows, in seconds.",
+     .store = &Store<&Config::ratelimit, &RateLimitConfig::window_s>},
+    {.name = "ratelimit.client_header", .type = KeyType::kString, .defaults = Same(""),
+     .description = "Header naming the client behind a trusted proxy, e.g. X-Forwarded-For "
+                    "(its rightmost entry counts); empty: the peer address.",
+     .store = &Store<&Config::ratelimit, &RateLimitConfig::client_header>},
+
+    {.name = "cache.analytics_ttl_s", .type = KeyType::kNumber, .defaults = Same("30"), .min = 0,
+     .max = 86400,
+     .description = "Scaled mode with redis.url: seconds an analytics answer may be reused "
+                    "(new data retires it sooner). 0: not cached.",
+     .store = &Store<&Config::cache, &CacheConfig::analytics_ttl_s>},
 };
 // clang-format on
 
