@@ -193,7 +193,8 @@ int KafkaConsumer::OnStatistics(rd_kafka_t* /*rk*/, char* json, size_t size, voi
 }
 
 Result<std::vector<ConsumedMessage>> KafkaConsumer::PollBatch(size_t max_messages,
-                                                              std::chrono::milliseconds timeout) {
+                                                              std::chrono::milliseconds timeout,
+                                                              size_t max_bytes) {
   if (closed_) return Status::Conflict("Kafka consumer: polled after Close()");
   // The fatal event may have gone to the error callback instead.
   METRIFY_RETURN_IF_ERROR(FatalError());
@@ -212,11 +213,15 @@ Result<std::vector<ConsumedMessage>> KafkaConsumer::PollBatch(size_t max_message
     if (message != nullptr) METRIFY_RETURN_IF_ERROR(Take(message, &batch));
     if (left.count() == 0) break;
   }
-  while (!batch.empty() && batch.size() < max_messages) {
+  size_t bytes = 0;
+  for (const ConsumedMessage& m : batch) bytes += m.value.size();
+  while (!batch.empty() && batch.size() < max_messages && bytes < max_bytes) {
     rd_kafka_message_t* message = rd_kafka_consumer_poll(rk_, 0);
     DropRevoked(&batch);
     if (message == nullptr) break;
+    const size_t before = batch.size();
     METRIFY_RETURN_IF_ERROR(Take(message, &batch));
+    if (batch.size() > before) bytes += batch.back().value.size();
   }
   return batch;
 }

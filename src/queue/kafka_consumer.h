@@ -18,6 +18,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -76,8 +77,11 @@ class KafkaConsumer {
   // partition ends are logged, not returned. Errors: Internal for a fatal
   // consumer error (the member is unusable; recreate it), Conflict after
   // Close().
+  // The batch also ends once its values hold `max_bytes` or more (a message
+  // may carry one reading or thousands).
   Result<std::vector<ConsumedMessage>> PollBatch(size_t max_messages,
-                                                 std::chrono::milliseconds timeout);
+                                                 std::chrono::milliseconds timeout,
+                                                 size_t max_bytes = SIZE_MAX);
 
   // Commits synchronously, for each partition in `messages`, the offset
   // after its highest message; the group resumes there after a restart or

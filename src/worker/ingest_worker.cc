@@ -303,7 +303,8 @@ void IngestWorker::UpdateLag() {
 
 Result<size_t> IngestWorker::RunOnce(const std::atomic<bool>& stop) {
   METRIFY_ASSIGN_OR_RETURN(std::vector<ConsumedMessage> batch,
-                           consumer_.PollBatch(options_.max_batch, options_.poll_timeout));
+                           consumer_.PollBatch(options_.max_batch, options_.poll_timeout,
+                                                              options_.max_batch_bytes));
   UpdateLag();
   if (batch.empty()) return size_t{0};
   METRIFY_RETURN_IF_ERROR(Apply(batch, stop));

@@ -42,7 +42,11 @@ namespace metrify::worker {
 struct IngestWorkerOptions {
   std::string group_id = "metrify-ingest";  // the consumer group; also keys ingest_offsets
   std::string producer = "metrify-worker";  // names this process in dead letters
-  size_t max_batch = 5000;                  // messages per round
+  size_t max_batch = 20000;                 // messages per round
+  // Bytes of message values per round: a message may carry one reading
+  // (time order) or a meter's day (meter order); the transaction should
+  // stay about the same size either way.
+  size_t max_batch_bytes = size_t{8} << 20;
   std::chrono::milliseconds poll_timeout{200};
   std::chrono::milliseconds max_backoff{5000};  // between retries while the database is down
 };

@@ -150,6 +150,31 @@ int64_t TotalLag(const std::vector<PartitionLag>& lags) {
   return total;
 }
 
+// A batch ends at its byte budget, whatever the message count allows, and
+// no message is lost between batches.
+TEST(KafkaQueueTest, ABatchEndsOnceItsValuesReachTheByteBudget) {
+  test::MockBroker broker;
+  std::unique_ptr<KafkaProducer> producer = NewProducer(broker);
+  ASSERT_TRUE(producer);
+  std::vector<KafkaMessage> sent = Readings(0, 40, 1);  // one key: one partition, in order
+  ASSERT_TRUE(producer->ProduceAll(sent).ok());
+  const size_t size = sent[0].value.size();
+  std::unique_ptr<KafkaConsumer> consumer = NewConsumer(broker, "budget");
+  ASSERT_TRUE(consumer);
+  std::vector<ConsumedMessage> got;
+  size_t largest = 0;
+  const auto deadline = std::chrono::steady_clock::now() + kGroupTimeout;
+  while (got.size() < sent.size() && std::chrono::steady_clock::now() < deadline) {
+    // Two and a half messages' worth: the third one crosses it and ends the batch.
+    auto batch = consumer->PollBatch(1000, milliseconds(200), size * 5 / 2);
+    ASSERT_TRUE(batch.has_value()) << batch.error().message();
+    largest = std::max(largest, batch->size());
+    got.insert(got.end(), batch->begin(), batch->end());
+  }
+  EXPECT_EQ(Indexes(got), Range(0, 40));
+  EXPECT_EQ(largest, 3u);
+}
+
 TEST(KafkaQueueTest, MessagesArriveWholeAndEachKeyStaysOnOnePartition) {
   test::MockBroker broker;
   std::unique_ptr<KafkaProducer> producer = NewProducer(broker);
