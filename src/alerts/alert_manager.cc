@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "alerts/alert_json.h"
 #include "common/time.h"
 #include "model/meter.h"
@@ -56,6 +58,7 @@ void AlertManager::Track(const Alert& alert) {
   open.id = alert.id;
   open.type = alert.type;
   open.severity = alert.severity;
+  open.epoch = resync_epoch_;
   if (alert.last_seen_ms > open.last_finding_ms) open.last_finding_ms = alert.last_seen_ms;
   // The condition is back: a clear period starts again with the next clear.
   if (open.clear_since_ms <= open.last_finding_ms) open.clear_since_ms = INT64_MIN;
@@ -224,6 +227,44 @@ bool AlertManager::AnyOpen(SourceKind kind, std::string_view source_id) const {
     if (key.compare(0, prefix.size(), prefix) == 0) return true;
   }
   return false;
+}
+
+bool AlertManager::IsOpen(SourceKind kind, std::string_view source_id,
+                          std::string_view rule) const {
+  const std::string key = OpenKey(kind, source_id, rule);
+  std::lock_guard lock(mu_);
+  return open_.contains(key);
+}
+
+Status AlertManager::Resync() {
+  uint64_t epoch = 0;
+  {
+    std::lock_guard lock(mu_);
+    epoch = ++resync_epoch_;
+  }
+  // Read without the lock: Report may track alerts meanwhile; those carry
+  // the new epoch and are kept whatever the (older) list says.
+  METRIFY_ASSIGN_OR_RETURN(std::vector<Alert> listed, store_.OpenAlerts());
+  std::unordered_map<std::string, Open> next;
+  std::lock_guard lock(mu_);
+  for (auto& [key, open] : open_) {
+    if (open.epoch >= epoch) next.emplace(key, open);
+  }
+  for (const Alert& alert : listed) {
+    std::string key = OpenKey(alert.source_kind, alert.source_id, alert.rule);
+    if (auto kept = next.find(key); kept != next.end() && kept->second.id != alert.id) continue;
+    auto old = open_.find(key);
+    Open& open = next[key];
+    if (old != open_.end() && old->second.id == alert.id) open = old->second;  // its clear period
+    open.id = alert.id;
+    open.type = alert.type;
+    open.severity = alert.severity;
+    open.last_finding_ms = std::max(open.last_finding_ms, alert.last_seen_ms);
+    if (open.clear_since_ms <= open.last_finding_ms) open.clear_since_ms = INT64_MIN;
+  }
+  open_ = std::move(next);
+  following_ = true;
+  return Status::Ok();
 }
 
 AlertManagerStats AlertManager::stats() const {

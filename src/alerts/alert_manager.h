@@ -9,6 +9,9 @@
 // "Clear for" is measured in data time (the samples' timestamps), like the
 // findings, so a backfill resolves what it shows resolved.
 //
+// Several processes may share one store (scaled mode: API replicas resolve,
+// the monitor applies findings): Resync follows what the others changed.
+//
 // Thread safety: all methods may be called from any thread.
 #pragma once
 
@@ -24,19 +27,12 @@
 
 #include "alerts/alert.h"
 #include "alerts/alert_store.h"
+#include "alerts/finding_sink.h"
 #include "alerts/webhook.h"
 #include "common/result.h"
 #include "registry/registry.h"
 
 namespace metrify::alerts {
-
-// A detector judged (source, rule) at data time `at_ms` and found it fine.
-struct Clear {
-  SourceKind source_kind = SourceKind::kMeter;
-  std::string source_id;
-  std::string rule;
-  int64_t at_ms = 0;
-};
 
 struct AlertManagerOptions {
   // How long (ms of data time) the condition behind an alert of `type`
@@ -54,7 +50,7 @@ struct AlertManagerStats {
   uint64_t errors = 0;         // Report calls the store refused
 };
 
-class AlertManager {
+class AlertManager final : public FindingSink {
  public:
   // `store` must outlive the manager; `registry` (meter status) and
   // `notifier` (webhooks) may be null. Follows the store's open alerts from
@@ -71,8 +67,10 @@ class AlertManager {
   // more): the caller need not send those again until a new finding.
   // Errors: the store's (the batch is then not applied; the caller may
   // retry it), also when the open alerts could not be listed yet.
+  // A clear of an alert resolved meanwhile by another process (a person,
+  // through an API replica) resolves nothing: the store skips it.
   Result<std::vector<size_t>> Report(std::span<const Finding> findings,
-                                     std::span<const Clear> clears);
+                                     std::span<const Clear> clears) override;
 
   // A person's steps (the API's). Errors as AlertStore's.
   Result<Alert> Acknowledge(int64_t id, std::string_view who, std::string_view note);
@@ -80,6 +78,15 @@ class AlertManager {
 
   // Whether `source_id` of `kind` has an open alert of any rule.
   bool AnyOpen(SourceKind kind, std::string_view source_id) const;
+  // Whether (kind, source_id, rule) has an open alert.
+  bool IsOpen(SourceKind kind, std::string_view source_id, std::string_view rule) const override;
+
+  // Follows the store's open alerts again: alerts resolved elsewhere are
+  // dropped (their clears are then released), alerts opened elsewhere are
+  // tracked; an alert still open keeps its clear period. Alerts this
+  // manager tracked while the list was read are kept. Errors: the store's
+  // (nothing changes).
+  Status Resync();
 
   AlertManagerStats stats() const;
 
@@ -91,6 +98,7 @@ class AlertManager {
     Severity severity = Severity::kInfo;
     int64_t last_finding_ms = INT64_MIN;  // data time of the newest finding
     int64_t clear_since_ms = INT64_MIN;   // INT64_MIN: not clear
+    uint64_t epoch = 0;                   // resync_epoch_ when last tracked
   };
   static std::string OpenKey(SourceKind kind, std::string_view source_id, std::string_view rule);
 
@@ -121,6 +129,7 @@ class AlertManager {
   std::unordered_map<std::string, Open> open_;  // guarded by mu_
   bool following_ = false;                      // open_ loaded; guarded by mu_
   AlertManagerStats stats_;                     // guarded by mu_
+  uint64_t resync_epoch_ = 0;                   // guarded by mu_
 };
 
 }  // namespace metrify::alerts

@@ -67,6 +67,36 @@ std::unique_ptr<Alerting> Alerting::ManageOrFail(const config::AlertsConfig& con
   return ManageOrFail(config, std::move(store), registry, LoadRulesOrFail(config.rules_file));
 }
 
+detect::DetectRules Alerting::RulesOrFail(const config::AlertsConfig& config) {
+  return LoadRulesOrFail(config.rules_file);
+}
+
+std::unique_ptr<Alerting> Alerting::PublishOrFail(
+    const config::AlertsConfig& config, std::unique_ptr<alerts::AlertStore> store,
+    queue::KafkaProducer& producer, const std::string& producer_name, registry::Registry& registry,
+    ingest::EntityKeys& keys, vee::MeterDirectory& meters) {
+  detect::DetectRules rules = LoadRulesOrFail(config.rules_file);
+  auto alerting = std::make_unique<Alerting>();
+  alerting->store = std::move(store);
+  alerts::AlertPublisherOptions publisher;
+  publisher.producer = producer_name;
+  publisher.clear_for_ms = [auto_resolve = rules.auto_resolve](std::string_view type) {
+    return auto_resolve.ForType(type);
+  };
+  alerting->publisher =
+      std::make_unique<alerts::AlertPublisher>(producer, *alerting->store, std::move(publisher));
+  detect::DetectionService::Options detection;
+  detection.rules = std::move(rules);
+  detection.sweep = false;  // the monitor's: a worker sees only its partitions' sources
+  detection.meter_info = [&meters](uint32_t key) { return meters.Lookup(key); };
+  Result<std::vector<alerts::Alert>> open = alerting->store->OpenAlerts();
+  if (!open) Fail(kExitUnavailable, "alerts: " + open.status().message());
+  detection.open_alerts = std::move(open).value();
+  alerting->detection =
+      std::make_unique<detect::DetectionService>(keys, registry, *alerting->publisher, detection);
+  return alerting;
+}
+
 std::unique_ptr<Alerting> Alerting::StartOrFail(const config::AlertsConfig& config,
                                                 const std::string& registry_db,
                                                 registry::Registry& registry,
@@ -91,20 +121,31 @@ std::unique_ptr<Alerting> Alerting::StartOrFail(const config::AlertsConfig& conf
 }
 
 void Alerting::RegisterMetrics(obs::MetricsRegistry& metrics) {
-  if (detection) RegisterDetectionMetrics(metrics);
-  RegisterAlertMetrics(metrics);
+  if (detection) RegisterDetectionMetrics(metrics, *detection);
+  if (manager) RegisterAlertMetrics(metrics);
+  if (!publisher) return;
+  metrics
+      .AddCounter("metrify_alert_reports_published_total",
+                  "Alert reports acknowledged by the brokers on metrify.alerts")
+      .SetCallback([this] { return static_cast<double>(publisher->stats().messages); });
+  metrics
+      .AddCounter("metrify_alert_report_failures_total",
+                  "Batches of findings the brokers did not acknowledge (dropped)")
+      .SetCallback([this] { return static_cast<double>(publisher->stats().failed); });
 }
 
-void Alerting::RegisterDetectionMetrics(obs::MetricsRegistry& metrics) {
+void Alerting::RegisterDetectionMetrics(obs::MetricsRegistry& metrics,
+                                        const detect::DetectionService& detection) {
+  const detect::DetectionService* d = &detection;
   metrics
       .AddGauge("metrify_detect_queued_samples", "Samples stored but not yet judged by detection")
-      .SetCallback([this] { return static_cast<double>(detection->stats().queued); });
+      .SetCallback([d] { return static_cast<double>(d->stats().queued); });
   metrics.AddCounter("metrify_detect_samples_total", "Samples judged by the detectors")
-      .SetCallback([this] { return static_cast<double>(detection->stats().samples); });
+      .SetCallback([d] { return static_cast<double>(d->stats().samples); });
   metrics
       .AddCounter("metrify_detect_attributed_total",
                   "Meter frequency_out findings left to the grid operator's open alert")
-      .SetCallback([this] { return static_cast<double>(detection->stats().attributed); });
+      .SetCallback([d] { return static_cast<double>(d->stats().attributed); });
 }
 
 void Alerting::RegisterAlertMetrics(obs::MetricsRegistry& metrics) {
@@ -136,6 +177,7 @@ void Alerting::Stop() {
   detection.reset();
   if (webhooks) webhooks->Stop();
   manager.reset();
+  publisher.reset();
   webhooks.reset();
   store.reset();
 }

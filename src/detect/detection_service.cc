@@ -77,8 +77,8 @@ SeriesKind SeriesOf(int kind) { return static_cast<SeriesKind>(kind + 1); }
 }  // namespace
 
 DetectionService::DetectionService(ingest::EntityKeys& keys, registry::Registry& registry,
-                                   alerts::AlertManager& manager, Options options)
-    : keys_(keys), registry_(registry), manager_(manager), options_(std::move(options)) {
+                                   alerts::FindingSink& sink, Options options)
+    : keys_(keys), registry_(registry), sink_(sink), options_(std::move(options)) {
   // Open alerts from before: their clears must reach the manager.
   for (const alerts::Alert& alert : options_.open_alerts) {
     const int kind = static_cast<int>(alert.source_kind);
@@ -124,11 +124,21 @@ std::string DetectionService::IdOf(int kind, uint32_t key) const {
 
 void DetectionService::Observe(SeriesKind kind, std::span<const engine::wal::WalSample> samples) {
   if (samples.empty() || kind == SeriesKind::kVeeOverlay) return;
+  Enqueue(Batch{kind, {samples.begin(), samples.end()}});
+}
+
+void DetectionService::ObserveNewest(SeriesKind kind,
+                                     std::span<const engine::wal::WalSample> samples) {
+  if (samples.empty() || kind == SeriesKind::kVeeOverlay) return;
+  Enqueue(Batch{kind, {samples.begin(), samples.end()}, /*newest_only=*/true});
+}
+
+void DetectionService::Enqueue(Batch batch) {
   {
     std::unique_lock lock(mu_);
     room_.wait(lock, [this] { return stop_ || queued_samples_ < kMaxQueued; });
-    queue_.push_back(Batch{kind, {samples.begin(), samples.end()}});
-    queued_samples_ += samples.size();
+    queued_samples_ += batch.samples.size();
+    queue_.push_back(std::move(batch));
   }
   work_.notify_one();
 }
@@ -211,7 +221,7 @@ void DetectionService::Run() {
     }
     ReleaseHeld(drain, &pending);
     const auto now = Clock::now();
-    if (drain || now >= next_sweep_) {
+    if (options_.sweep && (drain || now >= next_sweep_)) {
       Sweep(&pending);
       next_sweep_ = now + options_.sweep_every;
     }
@@ -264,6 +274,7 @@ void DetectionService::Judge(const Batch& batch, Output* out) {
       if (s.entity_key >= operator_seen_.size()) operator_seen_.resize(s.entity_key + 1, INT64_MIN);
       operator_seen_[s.entity_key] = std::max(operator_seen_[s.entity_key], s.timestamp_ms);
     }
+    if (batch.newest_only) continue;
     verdicts_.clear();
     std::string id;
     switch (batch.kind) {
@@ -414,7 +425,7 @@ int64_t DetectionService::OperatorKey(MeterState& meter) {
 void DetectionService::ReleaseHeld(bool all, Output* out) {
   size_t kept = 0;
   for (HeldFinding& h : held_frequency_) {
-    const bool operator_out = (Watched(kOperator, h.operator_key) >> kFrequencyBit) & 1u;
+    const bool operator_out = OperatorOpen(h.operator_key, 1u << kFrequencyBit);
     const bool operator_judged =
         h.operator_key < operator_seen_.size() && operator_seen_[h.operator_key] >= h.finding.at_ms;
     if (operator_out) {
@@ -426,6 +437,21 @@ void DetectionService::ReleaseHeld(bool all, Output* out) {
     }
   }
   held_frequency_.resize(kept);
+}
+
+bool DetectionService::OperatorOpen(uint32_t key, uint32_t bits) {
+  if ((Watched(kOperator, key) & bits) != 0) return true;
+  // Seen firing elsewhere: in scaled mode another worker may own the
+  // operator's partition, and the monitor judges no one's grid status.
+  const std::string id = IdOf(kOperator, key);
+  if (id.empty()) return false;
+  for (int bit = 0; bit < static_cast<int>(kRuleBits.size()); ++bit) {
+    if (((bits >> bit) & 1u) &&
+        sink_.IsOpen(SourceKind::kGridOperator, id, kRuleBits[static_cast<size_t>(bit)])) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::optional<double> DetectionService::CapacityOf(uint32_t key) {
@@ -457,7 +483,7 @@ void DetectionService::Sweep(Output* out) {
   constexpr uint32_t kDisturbance = 1u << kFrequencyBit | 1u << kVoltageOutBit | 1u << kNoDataBit;
   auto disturbed = [this](const std::string& op) {
     Result<std::optional<uint32_t>> key = keys_.Find(SeriesKind::kGridStatus, op);
-    return key && *key && (Watched(kOperator, **key) & kDisturbance) != 0;
+    return key && *key && OperatorOpen(**key, kDisturbance);
   };
   std::map<std::string, std::pair<int, int64_t>> areas;  // operator -> (meters, at)
   for (SilenceVerdict& v : verdicts) {
@@ -499,10 +525,10 @@ void DetectionService::Sweep(Output* out) {
 
 void DetectionService::Report(Output& out) {
   if (out.findings.empty() && out.clears.empty()) return;
-  Result<std::vector<size_t>> released = manager_.Report(out.findings, out.clears);
+  Result<std::vector<size_t>> released = sink_.Report(out.findings, out.clears);
   if (!released) {
-    // The store failed (disk full, locked): the findings come again with
-    // the condition; the error is the operator's to see.
+    // The store or queue failed (disk full, locked, down): the findings
+    // come again with the condition; the error is the operator's to see.
     std::lock_guard lock(mu_);
     ++stats_.errors;
     obs::LogWarn("alerts not stored", {{"error", released.status().message()}});

@@ -1,13 +1,15 @@
 // DetectionService: runs the detectors (docs/alerts.md "Detectors") on what
-// ingest stores and what VEE finds, and reports findings and clears to the
-// AlertManager.
+// ingest stores and what VEE finds, and reports findings and clears to a
+// sink: the AlertManager in embedded mode; in scaled mode the ingest
+// worker's publisher to metrify.alerts (without the silence sweep, which
+// the monitor runs on each source's newest data time, ObserveNewest).
 //
 // Ingest tells it of every durable batch (Observe); a worker thread of its
 // own runs the threshold checks of each kind, the consumption detector of
 // each meter and notes who sent data; VEE tells it each meter window's
 // final rows (OnWindow: stuck registers, resets, rollovers). Every
 // `sweep_every` the worker looks for silent sources. Findings and clears go
-// to the manager in one batch per turn of the worker.
+// to the sink in one batch per turn of the worker.
 //
 // A clear is only sent for a (source, rule) the service has seen fire since
 // the start or that has an open alert: an alert can only be resolved by the
@@ -24,7 +26,10 @@
 // own: the operator gets one area_outage finding counting such meters. A
 // meter measuring the frequency out of band while its operator's own
 // frequency_out alert is open is the same grid event seen from one house:
-// it raises nothing of its own (counted in DetectionStats::attributed). Its
+// it raises nothing of its own (counted in DetectionStats::attributed).
+// Whether the operator's alert is open is what this service saw fire, or
+// what the sink says (in scaled mode the operator may be judged by another
+// worker). Its
 // finding waits until the operator's status of that time has been judged
 // (at most 15 minutes of data time), so the order in which a sender
 // delivers meters and grid status does not matter.
@@ -45,7 +50,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "alerts/alert_manager.h"
+#include "alerts/alert_manager.h"  // embedded mode's sink, for the callers
+#include "alerts/finding_sink.h"
 #include "detect/consumption_detector.h"
 #include "detect/detect_rules.h"
 #include "detect/meter_faults.h"
@@ -60,9 +66,9 @@ namespace metrify::detect {
 
 struct DetectionStats {
   uint64_t samples = 0;     // judged
-  uint64_t findings = 0;    // reported to the manager
-  uint64_t clears = 0;      // reported to the manager
-  uint64_t errors = 0;      // batches the manager could not store (retried)
+  uint64_t findings = 0;    // reported to the sink
+  uint64_t clears = 0;      // reported to the sink
+  uint64_t errors = 0;      // batches the sink could not take (dropped)
   uint64_t attributed = 0;  // meter frequency_out findings left to the operator's open alert
   size_t queued = 0;        // samples waiting
 };
@@ -72,6 +78,9 @@ class DetectionService {
   struct Options {
     DetectRules rules;
     std::chrono::milliseconds sweep_every{std::chrono::seconds(30)};
+    // Whether this service looks for silent sources. Scaled mode's ingest
+    // workers see only their partitions' sources, so the monitor sweeps.
+    bool sweep = true;
     // A meter by key: its time zone (the consumption detector's week; UTC
     // when unknown) and rated current (current_high). Asked again every 12
     // hours of a meter's data.
@@ -86,13 +95,17 @@ class DetectionService {
 
   // Every reference must outlive the service. Starts the worker.
   DetectionService(ingest::EntityKeys& keys, registry::Registry& registry,
-                   alerts::AlertManager& manager, Options options);
+                   alerts::FindingSink& sink, Options options);
   ~DetectionService();  // stops the worker; what is queued is not judged
   DetectionService(const DetectionService&) = delete;
   DetectionService& operator=(const DetectionService&) = delete;
 
   // Samples of `kind` are durable in the engine.
   void Observe(model::SeriesKind kind, std::span<const engine::wal::WalSample> samples);
+  // Only notes that each sample's source sent data up to its timestamp:
+  // the silence sweep's input, nothing else is judged (the monitor, which
+  // knows each source's newest data time, not its values).
+  void ObserveNewest(model::SeriesKind kind, std::span<const engine::wal::WalSample> samples);
   // VEE's final rows of meter `key`'s window (vee::VeeService's listener).
   void OnWindow(uint32_t key, const vee::MeterInfo& meter,
                 std::span<const vee::ValidatedInterval> rows);
@@ -106,6 +119,7 @@ class DetectionService {
   struct Batch {
     model::SeriesKind kind;
     std::vector<engine::wal::WalSample> samples;
+    bool newest_only = false;  // ObserveNewest's: silence only
   };
   // What the worker keeps per source: rules seen firing (bit per rule of
   // the kind) and, for meters, the consumption detector and local offset.
@@ -133,6 +147,9 @@ class DetectionService {
   };
 
   void Run();
+  void Enqueue(Batch batch);
+  // Whether the operator of `key` has an open alert of a rule among `bits`.
+  bool OperatorOpen(uint32_t key, uint32_t bits);
   // Moves OnWindow's output to *out: findings mark their rule watched;
   // clears of rules not watched are dropped.
   void TakeWindows(Output& windows, Output* out);
@@ -172,7 +189,7 @@ class DetectionService {
 
   ingest::EntityKeys& keys_;
   registry::Registry& registry_;
-  alerts::AlertManager& manager_;
+  alerts::FindingSink& sink_;
   Options options_;
 
   mutable std::mutex mu_;

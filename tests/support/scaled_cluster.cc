@@ -29,8 +29,10 @@ ScaledCluster::ScaledCluster(EnvVars env) : env_(std::move(env)) {
 }
 
 ScaledCluster::~ScaledCluster() {
-  for (auto& w : workers_) {
-    if (w) w->process.Stop(SIGKILL, std::chrono::seconds(5));
+  for (auto* processes : {&workers_, &monitors_}) {
+    for (auto& w : *processes) {
+      if (w) w->process.Stop(SIGKILL, std::chrono::seconds(5));
+    }
   }
   api_.reset();
   std::error_code ec;
@@ -45,19 +47,36 @@ ServerProcess& ScaledCluster::StartApi() {
   return *api_;
 }
 
+void ScaledCluster::AddConfig(const std::string& yaml) {
+  std::ofstream(config_path_, std::ios::app) << yaml;
+}
+
 std::string ScaledCluster::worker_log(size_t i) const {
   return ReadWholeFile(workers_.at(i)->log_path);
 }
 
-void ScaledCluster::StartWorker(size_t i) {
-  if (workers_.size() <= i) workers_.resize(i + 1);
-  if (!workers_[i]) workers_[i] = std::make_unique<Worker>();
-  Worker& w = *workers_[i];
-  w.log_path = fmt::format("{}/worker-{}.log", root_, i);
+void ScaledCluster::StartWorker(size_t i) { StartRole(&workers_, i, "ingest", {"--batch", "500"}); }
+
+std::string ScaledCluster::monitor_log(size_t i) const {
+  return ReadWholeFile(monitors_.at(i)->log_path);
+}
+
+void ScaledCluster::StartMonitor(size_t i) { StartRole(&monitors_, i, "monitor", {}); }
+
+int ScaledCluster::StopMonitor(size_t i, int signal) {
+  return monitors_.at(i)->process.Stop(signal);
+}
+
+void ScaledCluster::StartRole(std::vector<std::unique_ptr<Worker>>* processes, size_t i,
+                              const std::string& role, std::vector<std::string> extra) {
+  if (processes->size() <= i) processes->resize(i + 1);
+  if (!(*processes)[i]) (*processes)[i] = std::make_unique<Worker>();
+  Worker& w = *(*processes)[i];
+  w.log_path = fmt::format("{}/{}-{}.log", root_, role, i);
   // Port 0: the worker binds any free port and logs it.
-  std::vector<std::string> argv = {METRIFY_BINARY, "worker",     "ingest",
-                                   "--config",     config_path_, "--listen",
-                                   "127.0.0.1:0",  "--batch",    "500"};
+  std::vector<std::string> argv = {METRIFY_BINARY, "worker",   role,         "--config",
+                                   config_path_,   "--listen", "127.0.0.1:0"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
   const size_t log_start =
       std::filesystem::exists(w.log_path) ? std::filesystem::file_size(w.log_path) : 0;
   ChildSpec spec;
@@ -69,7 +88,7 @@ void ScaledCluster::StartWorker(size_t i) {
   while (std::chrono::steady_clock::now() < deadline) {
     if (auto exited = w.process.ExitedYet()) {
       throw std::runtime_error(
-          fmt::format("worker {} exited ({}): {}", i, *exited, ReadWholeFile(w.log_path)));
+          fmt::format("{} {} exited ({}): {}", role, i, *exited, ReadWholeFile(w.log_path)));
     }
     const std::string log = ReadWholeFile(w.log_path).substr(log_start);
     std::smatch m;
@@ -80,7 +99,7 @@ void ScaledCluster::StartWorker(size_t i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   throw std::runtime_error(
-      fmt::format("worker {} did not start: {}", i, ReadWholeFile(w.log_path)));
+      fmt::format("{} {} did not start: {}", role, i, ReadWholeFile(w.log_path)));
 }
 
 int ScaledCluster::StopWorker(size_t i, int signal) { return workers_.at(i)->process.Stop(signal); }
