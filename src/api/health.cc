@@ -31,7 +31,8 @@ HealthChecker::HealthChecker(store::RegistryStore& registry, std::string data_di
 HealthReport HealthChecker::Check() const {
   HealthReport report;
   report.components.push_back(CheckRegistry());
-  report.components.push_back(CheckDisk());
+  // A scaled replica keeps nothing on disk (no data directory to check).
+  if (!data_dir_.empty()) report.components.push_back(CheckDisk());
   for (const ComponentHealth& c : report.components) report.state = std::max(report.state, c.state);
   return report;
 }

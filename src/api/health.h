@@ -43,7 +43,8 @@ struct HealthLimits {
 
 class HealthChecker {
  public:
-  // `registry` must outlive the checker.
+  // `registry` must outlive the checker. An empty `data_dir` (scaled mode's
+  // API replicas, which keep nothing on disk) leaves the disk unchecked.
   HealthChecker(store::RegistryStore& registry, std::string data_dir, HealthLimits limits = {});
   HealthReport Check() const;
 

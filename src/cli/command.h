@@ -27,7 +27,7 @@ void AddBenchCommand(CLI::App& app);
 void AddBackupCommands(CLI::App& app);  // backup and restore
 void AddSimulateCommand(CLI::App& app);
 void AddMigrateCommand(CLI::App& app);  // migrate up|status (PostgreSQL)
-void AddWorkerCommand(CLI::App& app);   // worker ingest (scaled mode)
+void AddWorkerCommand(CLI::App& app);   // worker ingest, monitor, process (scaled mode)
 
 // Prints "metrify: <message>" to stderr and ends the command with `code`.
 [[noreturn]] void Fail(ExitCode code, const std::string& message);

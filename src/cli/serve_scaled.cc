@@ -140,7 +140,7 @@ void ServeScaled(const config::Config& config, const sigset_t& stop_signals) {
     series.alert_store = alerting->store.get();
     series.alert_manager = alerting->manager.get();
   }
-  api::HealthChecker health(*backends.registry, config.storage.data_dir);
+  api::HealthChecker health(*backends.registry, "");  // no data directory here
   obs::MetricsRegistry metrics;
   api::Api api(registry, health, metrics, series, caches->ForApi());
   ingest.set_counter(&metrics.AddCounter(

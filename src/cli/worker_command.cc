@@ -1,18 +1,24 @@
-// `metrify worker ingest`: a scaled-mode worker process (docs/scaled.md).
-// It takes the configuration of serve (mode: scaled, postgres.url,
-// kafka.brokers, ...), serves /health and /metrics on --listen, and stops
-// cleanly on SIGTERM or SIGINT: the batch in hand is finished and
-// committed, VEE drains, the consumer leaves its group.
+// `metrify worker ingest` and `metrify worker monitor`: scaled-mode worker
+// processes (docs/scaled.md). They take the configuration of serve (mode:
+// scaled, postgres.url, kafka.brokers, ...), serve /health and /metrics on
+// --listen, and stop cleanly on SIGTERM or SIGINT: the batch in hand is
+// finished and committed, VEE and detection drain, the consumer leaves its
+// group. The monitor is in worker_monitor_command.cc.
 #include <charconv>
 #include <csignal>
 #include <thread>
 
+#include "alerts/pg_alert_store.h"
 #include "cli/command.h"
 #include "cli/config_options.h"
 #include "cli/exit_codes.h"
 #include "cli/scaled_backends.h"
+#include "cli/serve_alerts.h"
 #include "cli/stop_signals.h"
 #include "cli/validation_setup.h"
+#include "cli/worker_caches.h"
+#include "cli/worker_monitor_command.h"
+#include "cli/worker_process_command.h"
 #include "common/json_writer.h"
 #include "common/time.h"
 #include "ingest/entity_keys.h"
@@ -35,7 +41,8 @@ struct WorkerOptions {
   ConfigOptions config;
   std::string listen = "127.0.0.1:9400";
   std::string group = "metrify-ingest";
-  size_t batch = 5000;
+  size_t batch = 20000;
+  size_t batch_bytes = size_t{8} << 20;
 };
 
 std::pair<std::string, uint16_t> ListenOrFail(const std::string& listen) {
@@ -107,7 +114,14 @@ void RunIngestWorker(const WorkerOptions& options) {
   obs::MetricsRegistry metrics;
   worker::IngestWorker worker(
       *consumer, *dead_letters, *backends.write_pool, *backends.series, keys, metrics,
-      {.group_id = options.group, .producer = client, .max_batch = options.batch});
+      {.group_id = options.group,
+       .producer = client,
+       .max_batch = options.batch,
+       .max_batch_bytes = options.batch_bytes});
+  // Latest readings and the analytics generation in Redis follow every
+  // commit (docs/cache.md); a no-op without redis.url. Declared before VEE,
+  // which writes through it, so that it outlives it.
+  std::unique_ptr<WorkerCaches> caches = WorkerCaches::OpenOrFail(config);
   // VEE follows what this worker stored; a meter's messages all reach the
   // member that owns its partition, so its VEE state lives here.
   vee::MeterDirectory meter_directory(registry, keys);
@@ -117,8 +131,9 @@ void RunIngestWorker(const WorkerOptions& options) {
   std::unique_ptr<vee::VeeService> validation;
   if (config.vee.enabled) {
     validation = std::make_unique<vee::VeeService>(
-        *backends.series, [&meter_directory](uint32_t key) { return meter_directory.Lookup(key); },
-        rules, [] { return NowMillis(); });
+        caches->Series(*backends.series),
+        [&meter_directory](uint32_t key) { return meter_directory.Lookup(key); }, rules,
+        [] { return NowMillis(); });
     validation->set_edits([log = edit_log.get()](uint32_t key, int64_t from, int64_t to) {
       return log->InForce(key, from, to);
     });
@@ -133,11 +148,30 @@ void RunIngestWorker(const WorkerOptions& options) {
           v->Reopen(key, ts);
         });
     RegisterValidationMetrics(metrics, *validation);
-    worker.set_observer([v = validation.get()](model::SeriesKind kind,
-                                               std::span<const engine::wal::WalSample> samples) {
-      if (kind == model::SeriesKind::kReading) v->Observe(samples);
-    });
   }
+  // Detection of what this worker stores; the monitor makes alerts of it.
+  std::unique_ptr<Alerting> alerting;
+  if (config.alerts.enabled) {
+    auto store = OrFail(alerts::PgAlertStore::Open(*backends.write_pool), kExitUnavailable);
+    // The dead-letter producer is idle but for poison: it carries the reports too.
+    alerting = Alerting::PublishOrFail(config.alerts, std::move(store), *dead_letters, client,
+                                       registry, keys, meter_directory);
+    alerting->RegisterMetrics(metrics);
+    if (validation) {
+      validation->set_window_listener(
+          [detection = alerting->detection.get()](uint32_t key, const vee::MeterInfo& meter,
+                                                  std::span<const vee::ValidatedInterval> rows) {
+            detection->OnWindow(key, meter, rows);
+          });
+    }
+  }
+  worker.set_observer(
+      [v = validation.get(), a = alerting.get(), cached = caches->Observer(*backends.series)](
+          model::SeriesKind kind, std::span<const engine::wal::WalSample> samples) {
+        cached(kind, samples);  // first: Redis is told before VEE and detection run
+        if (v && kind == model::SeriesKind::kReading) v->Observe(samples);
+        if (a) a->detection->Observe(kind, samples);
+      });
   worker::WorkerEndpoints endpoints("ingest", metrics,
                                     [&] { return IngestHealth(worker, *consumer); });
   if (Status started = endpoints.Start(host, port); !started.ok()) {
@@ -161,7 +195,8 @@ void RunIngestWorker(const WorkerOptions& options) {
   stop = true;
   runner.join();
   if (validation) validation->Drain();
-  validation.reset();
+  validation.reset();              // before detection: it tells detection of its windows
+  if (alerting) alerting->Stop();  // judges and publishes what was stored
   if (Status closed = consumer->Close(); !closed.ok()) {
     obs::LogWarn("leaving the consumer group failed", {{"error", closed.message()}});
   }
@@ -183,7 +218,8 @@ void AddWorkerCommand(CLI::App& app) {
   CLI::App* ingest = worker->add_subcommand(
       "ingest",
       "Consume metrify.readings, metrify.grid-status and metrify.weather: validate, store in "
-      "PostgreSQL, commit; poison messages go to metrify.dlq");
+      "PostgreSQL, commit; poison messages go to metrify.dlq; with alerts.enabled, findings of "
+      "detection go to metrify.alerts");
   AddConfigFlags(*ingest, &options->config);
   ingest->add_option("--listen", options->listen, "HOST:PORT for /health and /metrics")
       ->capture_default_str();
@@ -191,7 +227,15 @@ void AddWorkerCommand(CLI::App& app) {
   ingest->add_option("--batch", options->batch, "Most messages per database transaction")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  ingest
+      ->add_option("--batch-bytes", options->batch_bytes,
+                   "Most bytes of messages per database transaction (a message carries one "
+                   "reading or many)")
+      ->check(CLI::Range(size_t{1} << 10, size_t{1} << 30))
+      ->capture_default_str();
   ingest->callback([options] { RunIngestWorker(*options); });
+  AddWorkerMonitorCommand(*worker);
+  AddWorkerProcessCommand(*worker);
 }
 
 }  // namespace metrify::cli

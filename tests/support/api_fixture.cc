@@ -4,16 +4,43 @@
 #include <cstdlib>
 #include <thread>
 
+#include "support/scaled_api_servers.h"
+
 namespace metrify::test {
 
 std::unique_ptr<ServerProcess> ServerTest::server_;
 
+bool ServerTest::scaled() { return ScaledTestMode(); }
+
 void ServerTest::StartServer(ServerOptions options) {
-  server_ = std::make_unique<ServerProcess>(std::move(options));
+  if (!scaled()) {
+    server_ = std::make_unique<ServerProcess>(std::move(options));
+    return;
+  }
+  StopServer();
+  ScaledApiServers& servers = ScaledApiServers::Shared();
+  try {
+    server_ = servers.Start(options);
+  } catch (...) {
+    servers.Stop();
+    throw;
+  }
+}
+
+void ServerTest::StopServer() {
+  server_.reset();
+  if (scaled()) ScaledApiServers::Shared().Stop();
 }
 
 TestHttpClient& ServerTest::http() {
-  if (!http_) http_ = std::make_unique<TestHttpClient>("127.0.0.1", server_->port());
+  if (!http_) {
+    http_ = std::make_unique<TestHttpClient>("127.0.0.1", server_->port());
+    if (scaled()) {
+      http_->set_after_request([](std::string_view method, std::string_view target) {
+        if (QueuesIngestWork(method, target)) ScaledApiServers::Shared().WaitUntilStored();
+      });
+    }
+  }
   return *http_;
 }
 

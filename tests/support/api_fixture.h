@@ -2,6 +2,15 @@
 // (started in SetUpTestSuite, stopped in TearDownTestSuite), plus the
 // assertions every API test needs: the one error shape, the details of a 422.
 //
+// With METRIFY_TEST_MODE=scaled in the environment, the server is scaled mode
+// instead (scaled_api_servers.h): a scaled `metrify serve` on a fresh
+// PostgreSQL database with one ingest worker, and a write through http()
+// that queues ingest returns only once the worker has stored it and VEE has
+// drained, so tests read back what they posted as in embedded mode. Tests
+// whose assertions only hold for the embedded engine skip there with
+// METRIFY_SKIP_IN_SCALED_MODE (docs/testing.md, "The API suite in scaled
+// mode").
+//
 // Under ctest every TEST runs in its own process, so each test gets a fresh
 // server there; run directly, the tests of a suite share one. Tests in a
 // shared suite therefore use their own ids and filter values, never assume an
@@ -29,11 +38,13 @@ class ServerTest : public ::testing::Test {
  public:
   static void SetUpTestSuite() { StartServer(); }
   static void TearDownTestSuite() { StopServer(); }
+  // True when the suite runs against scaled mode (METRIFY_TEST_MODE=scaled).
+  static bool scaled();
 
  protected:
   // For suites that need options: call from their own SetUpTestSuite.
   static void StartServer(ServerOptions options = {});
-  static void StopServer() { server_.reset(); }
+  static void StopServer();
 
   void SetUp() override { ASSERT_TRUE(server_) << "the suite's metrify serve did not start"; }
 
@@ -73,6 +84,11 @@ class FreshServerTest : public ServerTest {
   }
   void TearDown() override { StopServer(); }
 };
+
+// Skips the test in scaled mode, saying why its assertions hold only for the
+// embedded engine. Use as the first statement of a TEST_F body.
+#define METRIFY_SKIP_IN_SCALED_MODE(why) \
+  if (::metrify::test::ServerTest::scaled()) GTEST_SKIP() << "not in scaled mode: " << (why)
 
 // `base` + "/" + `id`.
 std::string ItemPath(std::string_view base, std::string_view id);

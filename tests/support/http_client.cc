@@ -67,6 +67,7 @@ TestResponse TestHttpClient::Request(std::string_view method, std::string_view t
     Close();
     throw boost::system::system_error(ec, std::string(method) + " " + std::string(target));
   }
+  if (after_request_) after_request_(method, target);
   return response;
 }
 

@@ -14,6 +14,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -64,6 +65,12 @@ class TestHttpClient {
   int connections_opened() const { return connections_opened_; }
   // Limit for each connect, write and read. Default 30 s.
   void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
+  // Called after every exchange Request() completes, with its method and
+  // target, before the response is returned (the API fixture waits there
+  // for scaled mode's asynchronous ingest).
+  void set_after_request(std::function<void(std::string_view, std::string_view)> hook) {
+    after_request_ = std::move(hook);
+  }
 
  private:
   void Connect();
@@ -78,6 +85,7 @@ class TestHttpClient {
   std::optional<boost::beast::tcp_stream> stream_;
   boost::beast::flat_buffer buffer_;
   int connections_opened_ = 0;
+  std::function<void(std::string_view, std::string_view)> after_request_;
 };
 
 // A plain TCP connection to 127.0.0.1 for hand-written bytes.

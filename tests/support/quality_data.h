@@ -52,6 +52,9 @@ inline void WaitForValidation(TestHttpClient& http) {
     const std::optional<double> pending =
         MetricValue(http.Get("/metrics").body, "metrify_vee_pending_meters", "");
     if (pending == 0.0) return;
+    // A scaled `metrify serve` runs no VEE (its ingest worker does), and the
+    // API fixture waits for the worker's VEE after every ingest.
+    if (!pending && ServerTest::scaled()) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ADD_FAILURE() << "VEE did not finish validating within 30 s";
