@@ -12,6 +12,7 @@
 #include "cli/command.h"
 #include "cli/config_options.h"
 #include "cli/exit_codes.h"
+#include "cli/listen_address.h"
 #include "cli/scaled_backends.h"
 #include "cli/serve_alerts.h"
 #include "cli/stop_signals.h"
@@ -44,18 +45,6 @@ struct WorkerOptions {
   size_t batch = 20000;
   size_t batch_bytes = size_t{8} << 20;
 };
-
-std::pair<std::string, uint16_t> ListenOrFail(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  unsigned port = 0;
-  if (colon == std::string::npos || colon == 0 ||
-      std::from_chars(listen.data() + colon + 1, listen.data() + listen.size(), port).ec !=
-          std::errc() ||
-      port > 65535) {
-    Fail(kExitUsage, "--listen: expected HOST:PORT, got \"" + listen + "\"");
-  }
-  return {listen.substr(0, colon), static_cast<uint16_t>(port)};
-}
 
 template <typename T>
 T OrFail(Result<T> result, ExitCode code) {
@@ -112,12 +101,12 @@ void RunIngestWorker(const WorkerOptions& options) {
       OrFail(queue::KafkaProducer::Create({.brokers = config.kafka.brokers, .client_id = client}),
              kExitUnavailable);
   obs::MetricsRegistry metrics;
-  worker::IngestWorker worker(
-      *consumer, *dead_letters, *backends.write_pool, *backends.series, keys, metrics,
-      {.group_id = options.group,
-       .producer = client,
-       .max_batch = options.batch,
-       .max_batch_bytes = options.batch_bytes});
+  worker::IngestWorker worker(*consumer, *dead_letters, *backends.write_pool, *backends.series,
+                              keys, metrics,
+                              {.group_id = options.group,
+                               .producer = client,
+                               .max_batch = options.batch,
+                               .max_batch_bytes = options.batch_bytes});
   // Latest readings and the analytics generation in Redis follow every
   // commit (docs/cache.md); a no-op without redis.url. Declared before VEE,
   // which writes through it, so that it outlives it.

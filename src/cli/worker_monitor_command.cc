@@ -4,6 +4,7 @@
 // leads, the others stand by. SIGTERM or SIGINT: the batch in hand is
 // applied and committed, the consumer leaves its group, exit 0.
 #include "cli/worker_monitor_command.h"
+#include "cli/listen_address.h"
 
 #include <charconv>
 #include <csignal>
@@ -28,18 +29,6 @@
 namespace metrify::cli {
 
 namespace {
-
-std::pair<std::string, uint16_t> ListenOrFail(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  unsigned port = 0;
-  if (colon == std::string::npos || colon == 0 ||
-      std::from_chars(listen.data() + colon + 1, listen.data() + listen.size(), port).ec !=
-          std::errc() ||
-      port > 65535) {
-    Fail(kExitUsage, "--listen: expected HOST:PORT, got \"" + listen + "\"");
-  }
-  return {listen.substr(0, colon), static_cast<uint16_t>(port)};
-}
 
 struct MonitorOptions {
   ConfigOptions config;

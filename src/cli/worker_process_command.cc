@@ -5,6 +5,7 @@
 // SIGTERM or SIGINT: the round in hand commits (or rolls back), exit 0.
 // Any number of replicas may run.
 #include "cli/worker_process_command.h"
+#include "cli/listen_address.h"
 
 #include <charconv>
 #include <csignal>
@@ -28,18 +29,6 @@ struct ProcessOptions {
   std::string listen = "127.0.0.1:9402";
   size_t batch = 100;
 };
-
-std::pair<std::string, uint16_t> ListenOrFail(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  unsigned port = 0;
-  if (colon == std::string::npos || colon == 0 ||
-      std::from_chars(listen.data() + colon + 1, listen.data() + listen.size(), port).ec !=
-          std::errc() ||
-      port > 65535) {
-    Fail(kExitUsage, "--listen: expected HOST:PORT, got \"" + listen + "\"");
-  }
-  return {listen.substr(0, colon), static_cast<uint16_t>(port)};
-}
 
 // The worker's tables come with migration 7: refuse to start on an older
 // schema rather than fail every round.

@@ -219,9 +219,12 @@ TEST_F(PgRegistryTest, MigrationSixKeepsWhatVersionFiveStored) {
   ASSERT_TRUE(db->Exec("DELETE FROM meters WHERE id = 'a_1'").ok());
   insert_meter("a_1", "{}", std::nullopt);  // a key past a deleted one
 
+  // Up from version 5 to today's schema: 6 rewrote the registry's columns,
+  // the later ones touch other tables.
   auto version = ApplyPgMigrations(*db, PgMigrations());
   ASSERT_TRUE(version.has_value()) << version.error().ToString();
-  ASSERT_EQ(*version, 6);
+  ASSERT_EQ(*version, PgMigrations().back().version);
+  ASSERT_GE(*version, 6);
   auto opened = PgRegistry::Open(pool);
   ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
   PgRegistry& store = **opened;
