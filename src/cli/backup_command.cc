@@ -150,19 +150,6 @@ Manifest ReadManifest(const std::string& backup) {
   return m;
 }
 
-// Names in `dir`, without "." and ".."; empty when it cannot be read.
-std::vector<std::string> Names(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return names;
-  while (dirent* e = readdir(d)) {
-    std::string_view name = e->d_name;
-    if (name != "." && name != "..") names.emplace_back(name);
-  }
-  closedir(d);
-  return names;
-}
-
 // The data directory's own entries a restore replaces.
 std::vector<std::string> DataEntries(const std::string& data_dir, const std::string& registry) {
   std::vector<std::string> present;
@@ -193,7 +180,7 @@ Status CopyFile(const std::string& from, const std::string& to) {
 Status CopyTree(const std::string& from, const std::string& to) {
   FileSystem& fs = FileSystem::Posix();
   METRIFY_RETURN_IF_ERROR(fs.CreateDirs(to));
-  for (const std::string& name : Names(from)) {
+  for (const std::string& name : DirectoryNames(from)) {
     const std::string source = JoinPath(from, name);
     std::error_code ec;
     const stdfs::file_status status = stdfs::symlink_status(source, ec);
@@ -214,7 +201,7 @@ Status VerifySegments(const std::string& engine, Restored* r) {
   FileSystem& fs = FileSystem::Posix();
   std::set<std::string> kinds;
   for (model::SeriesKind kind : kKinds) kinds.insert(std::string(model::SeriesKindName(kind)));
-  for (const std::string& name : Names(engine)) {
+  for (const std::string& name : DirectoryNames(engine)) {
     if (name == "wal") continue;
     if (!kinds.count(name)) {
       return Status::Corruption(fmt::format("{}: unknown entry \"{}\"", engine, name));
@@ -222,12 +209,12 @@ Status VerifySegments(const std::string& engine, Restored* r) {
   }
   for (model::SeriesKind kind : kKinds) {
     const std::string kind_dir = JoinPath(engine, model::SeriesKindName(kind));
-    for (const std::string& date : Names(kind_dir)) {
+    for (const std::string& date : DirectoryNames(kind_dir)) {
       const std::optional<int64_t> day = ParseCivilDate(date);
       const std::string dir = JoinPath(kind_dir, date);
       if (!day) return Status::Corruption(dir + ": not a partition (yyyy-mm-dd)");
       METRIFY_ASSIGN_OR_RETURN(std::vector<uint32_t> seqs, engine::segment::ListSegments(&fs, dir));
-      if (seqs.size() != Names(dir).size()) {
+      if (seqs.size() != DirectoryNames(dir).size()) {
         return Status::Corruption(dir + ": holds files that are not segments");
       }
       for (uint32_t seq : seqs) {

@@ -12,20 +12,6 @@ namespace metrify {
 
 namespace {
 
-// Names in `dir` without "." and ".."; empty when it cannot be read (a
-// process that ended meanwhile, another user's fd directory).
-std::vector<std::string> Names(const std::string& dir) {
-  std::vector<std::string> names;
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return names;
-  while (dirent* e = readdir(d)) {
-    std::string_view name = e->d_name;
-    if (name != "." && name != "..") names.emplace_back(name);
-  }
-  closedir(d);
-  return names;
-}
-
 bool IsPid(const std::string& name) {
   return !name.empty() &&
          std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(c) != 0; });
@@ -33,7 +19,7 @@ bool IsPid(const std::string& name) {
 
 bool HasOpen(const std::string& pid, const std::vector<std::string>& prefixes) {
   const std::string fd_dir = "/proc/" + pid + "/fd";
-  for (const std::string& fd : Names(fd_dir)) {
+  for (const std::string& fd : DirectoryNames(fd_dir)) {
     char target[4096];
     const ssize_t n = readlink((fd_dir + "/" + fd).c_str(), target, sizeof(target) - 1);
     if (n <= 0) continue;
@@ -57,11 +43,23 @@ std::string CommandName(const std::string& pid) {
 std::vector<std::string> ProcessesUsing(const std::vector<std::string>& prefixes) {
   std::vector<std::string> found;
   const std::string self = std::to_string(getpid());
-  for (const std::string& pid : Names("/proc")) {
+  for (const std::string& pid : DirectoryNames("/proc")) {
     if (pid == self || !IsPid(pid) || !HasOpen(pid, prefixes)) continue;
     found.push_back(pid + " (" + CommandName(pid) + ")");
   }
   return found;
+}
+
+std::vector<std::string> DirectoryNames(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return names;  // e.g. a process that ended meanwhile, another user's fds
+  while (dirent* e = readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name != "." && name != "..") names.emplace_back(name);
+  }
+  closedir(d);
+  return names;
 }
 
 }  // namespace metrify

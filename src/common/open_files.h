@@ -15,4 +15,7 @@ namespace metrify {
 // another user only when run as root or as that user.
 std::vector<std::string> ProcessesUsing(const std::vector<std::string>& prefixes);
 
+// Names in `dir` without "." and ".."; empty when it cannot be read.
+std::vector<std::string> DirectoryNames(const std::string& dir);
+
 }  // namespace metrify
