@@ -104,6 +104,7 @@ void Serve(const ConfigOptions& options) {
     validation = std::make_unique<vee::VeeService>(
         *readings, [&meter_directory](uint32_t key) { return meter_directory.Lookup(key); }, rules,
         [] { return NowMillis(); });
+    validation->set_settle_ms(config.vee.settle_ms);
     validation->set_edits([log = edit_log->get()](uint32_t key, int64_t from, int64_t to) {
       return log->InForce(key, from, to);
     });

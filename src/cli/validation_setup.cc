@@ -18,7 +18,8 @@ vee::RulesConfig LoadRulesOrFail(const std::string& path) {
 void RegisterValidationMetrics(obs::MetricsRegistry& metrics, const vee::VeeService& vee) {
   metrics
       .AddGauge("metrify_vee_pending_meters",
-                "Meters with readings stored but not yet validated (VEE's backlog)")
+                "Meters with readings stored but not yet validated (VEE's backlog, including gaps "
+                "waiting for vee.settle_ms)")
       .SetCallback([&vee] { return static_cast<double>(vee.stats().dirty_meters); });
   const std::pair<const char*, const char*> counters[] = {
       {"metrify_vee_windows_total", "Meter windows validated"},

@@ -123,6 +123,7 @@ void RunIngestWorker(const WorkerOptions& options) {
         caches->Series(*backends.series),
         [&meter_directory](uint32_t key) { return meter_directory.Lookup(key); }, rules,
         [] { return NowMillis(); });
+    validation->set_settle_ms(config.vee.settle_ms);
     validation->set_edits([log = edit_log.get()](uint32_t key, int64_t from, int64_t to) {
       return log->InForce(key, from, to);
     });
@@ -183,7 +184,16 @@ void RunIngestWorker(const WorkerOptions& options) {
   endpoints.SetDraining();
   stop = true;
   runner.join();
-  if (validation) validation->Drain();
+  if (validation) {
+    validation->Drain();
+    const vee::VeeStats v = validation->stats();
+    obs::LogInfo("validation stopped", {{"windows", static_cast<int64_t>(v.windows)},
+                                        {"intervals", static_cast<int64_t>(v.readings)},
+                                        {"overlay_rows", static_cast<int64_t>(v.overlay_rows)},
+                                        {"rewinds", static_cast<int64_t>(v.rewinds)},
+                                        {"errors", static_cast<int64_t>(v.errors)},
+                                        {"waiting_meters", static_cast<int64_t>(v.dirty_meters)}});
+  }
   validation.reset();              // before detection: it tells detection of its windows
   if (alerting) alerting->Stop();  // judges and publishes what was stored
   if (Status closed = consumer->Close(); !closed.ok()) {

@@ -53,6 +53,7 @@ struct IngestConfig {
 struct VeeConfig {
   bool enabled = true;     // validate and estimate readings as they arrive
   std::string rules_file;  // an operator's rules over the shipped ones; "" = shipped only
+  int settle_ms = 2000;    // VeeService::set_settle_ms
 };
 
 struct AlertsConfig {

@@ -107,6 +107,13 @@ const KeyDef kKeys[] = {
      .description = "A VEE rules file (YAML) layered over the shipped defaults "
                     "(config/vee-rules.yaml); empty: the defaults only.",
      .store = &Store<&Config::vee, &VeeConfig::rules_file>},
+    {.name = "vee.settle_ms", .type = KeyType::kInt, .defaults = Same("2000"), .min = 0,
+     .max = 600000,
+     .description = "How long a reading must have arrived before a gap ahead of it is "
+                    "estimated for being overdue by the clock (docs/vee.md \"Pipeline\"): "
+                    "readings sent together over several connections arrive out of order, and "
+                    "in a backfill of old data every gap is overdue at once. 0: no wait.",
+     .store = &Store<&Config::vee, &VeeConfig::settle_ms>},
     {.name = "alerts.enabled", .type = KeyType::kBool, .defaults = Same("true"),
      .description = "Detect anomalies as data arrives and keep alerts (docs/alerts.md).",
      .store = &Store<&Config::alerts, &AlertsConfig::enabled>},

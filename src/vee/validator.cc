@@ -417,12 +417,17 @@ class Window {
   // Intervals nothing came for are due once the meter's data (or the clock)
   // is `due_after_hours` past them: readings sent concurrently or a little
   // late then fill them without an estimate made and withdrawn on the way.
+  // The clock counts only for gaps before the settled readings.
   void MarkPending(std::vector<ValidatedInterval>& rows) const {
     const int64_t due_ms = static_cast<int64_t>(r_.due_after_hours * 3'600'000);
     const int64_t newest = slots_.empty() ? INT64_MIN : EndOf(slots_.size() - 1);
     for (size_t i = 0; i < rows.size(); ++i) {
       if (slots_[i].raw || rows[i].status != ValueStatus::kMissing) continue;
-      rows[i].pending = rows[i].end_ms > newest - due_ms && rows[i].end_ms > in_.now_ms - due_ms;
+      const int64_t end = rows[i].end_ms;
+      if (end <= newest - due_ms) continue;  // due by the meter's own data
+      const bool clock_due = end <= in_.now_ms - due_ms;
+      rows[i].settling = clock_due && end > in_.settled_ms;
+      rows[i].pending = !clock_due || rows[i].settling;
     }
   }
 

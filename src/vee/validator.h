@@ -108,6 +108,9 @@ struct ValidatedInterval {
   // may still arrive, so it is neither estimated nor stored, and the anchor
   // stays before it.
   bool pending = false;
+  // Pending only because the readings after it have not settled
+  // (WindowInput::settled_ms): due by the clock once they have.
+  bool settling = false;
 };
 
 struct WindowResult {
@@ -129,6 +132,12 @@ struct WindowInput {
   std::span<const RawReading> raw;
   const std::map<int64_t, Edit>* edits = nullptr;  // by grid end_ms; may be null
   int64_t now_ms = 0;
+  // The newest reading that has been known for the settle time
+  // (VeeService::set_settle_ms). The clock alone makes a gap due only
+  // before it: a gap whose readings after it all arrived within the settle
+  // time waits, since the readings sent with them may still be on the way
+  // (a backfill of old data is overdue by the clock at once).
+  int64_t settled_ms = INT64_MAX;
   HistoryFn history;
 };
 

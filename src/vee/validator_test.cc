@@ -49,8 +49,9 @@ class ValidatorTest : public ::testing::Test {
   }
 
   WindowResult Run(const std::vector<RawReading>& raw, Anchor anchor = {},
-                   int64_t now = kT0 + 2 * 86'400'000) {
+                   int64_t now = kT0 + 2 * 86'400'000, int64_t settled = INT64_MAX) {
     WindowInput in;
+    in.settled_ms = settled;
     in.meter = &meter_;
     in.rules = &rules_;
     in.typical = &typical_;
@@ -396,6 +397,31 @@ TEST_F(ValidatorTest, AGapNotYetDueWaitsForItsReadings) {
   WindowResult later = Run(raw, {}, kT0 + 3 * kQ + 3'600'000);
   EXPECT_FALSE(Row(later, 3).pending);
   EXPECT_EQ(Row(later, 3).status, ValueStatus::kEstimated);
+}
+
+TEST_F(ValidatorTest, AGapOverdueByTheClockWaitsUntilTheReadingsAfterItHaveSettled) {
+  std::vector<RawReading> raw = Series(Flat(6, 0.2));
+  raw.erase(raw.begin() + 2);  // reading 3; the clock (two days on) has it overdue
+  // Readings 4 to 6 arrived within the settle time: 3 may be on its way.
+  WindowResult w = Run(raw, {}, kT0 + 2 * 86'400'000, kT0 + 2 * kQ);
+  EXPECT_TRUE(Row(w, 3).pending);
+  EXPECT_TRUE(Row(w, 3).settling);
+  EXPECT_EQ(Row(w, 3).status, ValueStatus::kMissing) << "not estimated";
+  EXPECT_LT(w.anchor.end_ms, kT0 + 3 * kQ) << "the anchor stays before it";
+  // Once reading 4 has settled, the clock makes the gap due.
+  WindowResult settled = Run(raw, {}, kT0 + 2 * 86'400'000, kT0 + 4 * kQ);
+  EXPECT_FALSE(Row(settled, 3).pending);
+  EXPECT_FALSE(Row(settled, 3).settling);
+  EXPECT_EQ(Row(settled, 3).status, ValueStatus::kEstimated);
+}
+
+TEST_F(ValidatorTest, TheMetersOwnDataMakesAGapDueWithoutSettling) {
+  rules_.due_after_hours = 1;
+  std::vector<RawReading> raw = Series(Flat(12, 0.2));
+  raw.erase(raw.begin() + 2);  // reading 3; readings run on 2 hours past it
+  WindowResult w = Run(raw, {}, kT0 + 2 * 86'400'000, INT64_MIN);
+  EXPECT_FALSE(Row(w, 3).pending) << "an hour of the meter's data is past it";
+  EXPECT_EQ(Row(w, 3).status, ValueStatus::kEstimated);
 }
 
 TEST_F(ValidatorTest, AGapAtTheEndStaysOpenUntilAReadingClosesIt) {

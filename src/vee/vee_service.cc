@@ -37,9 +37,10 @@ constexpr size_t kMaxArrived = 4;
 constexpr size_t kMaxRaw = 24;
 // With a store whose reads are round trips to a database (scaled mode), a
 // read costs far more than the copy, and a worker's batch brings a meter
-// several readings at a time: keep more.
-constexpr size_t kMaxArrivedRemote = 96;
-constexpr size_t kMaxRawRemote = 192;
+// many readings at a time (a day or more of a meter's load profile, when
+// they are sent meter by meter): keep more.
+constexpr size_t kMaxArrivedRemote = 1024;
+constexpr size_t kMaxRawRemote = 2048;
 constexpr size_t kMaxHeld = size_t{1} << 18;  // readings, about 32 MB
 
 // Runs `change` on `v` and keeps `held` at the room all such vectors have.
@@ -242,6 +243,7 @@ VeeService::~VeeService() {
 }
 
 void VeeService::Observe(std::span<const engine::wal::WalSample> readings) {
+  const int64_t wall = settle_ms_ > 0 ? now_() : 0;
   std::unique_lock lock(mu_);
   MeterState* state = nullptr;
   uint32_t state_key = 0;
@@ -262,18 +264,58 @@ void VeeService::Observe(std::span<const engine::wal::WalSample> readings) {
     if (s.timestamp_ms <= state->max_seen_ms) {
       state->late_by[s.timestamp_ms] = state->max_seen_ms - s.timestamp_ms;
       state->rewind_from_ms = std::min(state->rewind_from_ms, s.timestamp_ms);
-      // Possibly a revision, and in what order concurrent revisions were
-      // stored only the engine knows.
-      MissArrived(*state);
+      // Kept like one in order: TakeArrived's Merge puts it in place, and
+      // forgets the copy when it is a revision of a reading the copy has
+      // (in what order concurrent revisions were stored only the engine
+      // knows).
     } else {
+      if (settle_ms_ > 0) NoteRaised(*state, state->max_seen_ms, wall);
       state->max_seen_ms = s.timestamp_ms;
-      Arrive(*state, s);
     }
+    Arrive(*state, s);
   }
   const size_t added = queue_.size() - before;
   lock.unlock();
   if (added == 1) work_.notify_one();
   if (added > 1) work_.notify_all();
+}
+
+void VeeService::NoteRaised(MeterState& state, int64_t before, int64_t now) {
+  constexpr size_t kMaxRaised = 64;
+  std::deque<std::pair<int64_t, int64_t>>& raised = state.raised;
+  if (!raised.empty() && raised.back().first == now) return;
+  if (raised.size() < kMaxRaised) {
+    raised.emplace_back(now, before);
+  } else {
+    raised.back().first = now;  // full: the last waits longer, never shorter
+  }
+}
+
+int64_t VeeService::Settled(MeterState& state, int64_t now, int64_t* settles_at) {
+  std::deque<std::pair<int64_t, int64_t>>& raised = state.raised;
+  while (!raised.empty() && raised.front().first <= now - settle_ms_) raised.pop_front();
+  if (raised.empty()) {
+    *settles_at = 0;
+    return INT64_MAX;
+  }
+  *settles_at = raised.front().first + settle_ms_;
+  return raised.front().second;
+}
+
+void VeeService::QueueSettled() {
+  const auto now = std::chrono::steady_clock::now();
+  while (!later_.empty() && later_.begin()->first <= now) {
+    const uint32_t key = later_.begin()->second;
+    later_.erase(later_.begin());
+    MeterState& state = *states_[key];
+    state.scheduled = false;
+    if (state.running) {
+      state.again = true;
+    } else if (!state.queued) {
+      state.queued = true;
+      queue_.push_back(key);
+    }
+  }
 }
 
 void VeeService::Arrive(MeterState& state, const engine::wal::WalSample& s) {
@@ -323,13 +365,13 @@ void VeeService::Reopen(uint32_t key, int64_t timestamp_ms) {
 
 void VeeService::Drain() {
   std::unique_lock lock(mu_);
-  idle_.wait(lock, [this] { return (queue_.empty() && busy_ == 0) || stop_; });
+  idle_.wait(lock, [this] { return (queue_.empty() && busy_ == 0 && later_.empty()) || stop_; });
 }
 
 VeeStats VeeService::stats() const {
   std::lock_guard lock(mu_);
   VeeStats s = stats_;
-  s.dirty_meters = queue_.size() + static_cast<size_t>(busy_);
+  s.dirty_meters = queue_.size() + static_cast<size_t>(busy_) + later_.size();
   return s;
 }
 
@@ -338,8 +380,16 @@ void VeeService::Run() {
   std::vector<uint32_t> keys;
   std::vector<Status> statuses;
   for (;;) {
-    work_.wait(lock, [this] { return stop_ || !queue_.empty(); });
-    if (stop_) return;
+    for (;;) {
+      if (stop_) return;
+      QueueSettled();
+      if (!queue_.empty()) break;
+      if (later_.empty()) {
+        work_.wait(lock);
+      } else {
+        work_.wait_until(lock, later_.begin()->first);
+      }
+    }
     TakeBatch(&keys);
     if (keys.empty()) continue;
     busy_ += static_cast<int>(keys.size());
@@ -348,7 +398,7 @@ void VeeService::Run() {
     lock.lock();
     busy_ -= static_cast<int>(keys.size());
     for (size_t i = 0; i < keys.size(); ++i) Finish(keys[i], statuses[i]);
-    if (queue_.empty() && busy_ == 0) idle_.notify_all();
+    if (queue_.empty() && busy_ == 0 && later_.empty()) idle_.notify_all();
   }
 }
 
@@ -443,6 +493,7 @@ Status VeeService::ValidateMeter(uint32_t key) {
 Status VeeService::Begin(uint32_t key, size_t index, Begun* b) {
   b->key = key;
   b->index = index;
+  b->now = now_();
   {
     std::lock_guard lock(mu_);
     std::unique_ptr<MeterState>& slot = states_[key];
@@ -451,6 +502,7 @@ Status VeeService::Begin(uint32_t key, size_t index, Begun* b) {
     std::swap(b->rewind_from, b->state->rewind_from_ms);
     b->late_by.swap(b->state->late_by);
     b->state->fresh = false;
+    if (settle_ms_ > 0) b->settled = Settled(*b->state, b->now, &b->settles_at);
   }
   // Only this worker touches the rest of the state now (state->running).
   MeterState& state = *b->state;
@@ -468,7 +520,6 @@ Status VeeService::Begin(uint32_t key, size_t index, Begun* b) {
   b->from = WindowStart(key, state, *b->meter, b->rewind_from, &b->anchor);
   // The engine's partitions are days since 1970 in 32 bits: bounded reads.
   // Readings more than a day ahead get no row anyway (validator.cc).
-  b->now = now_();
   b->until = b->now + 2 * kDayMs;
   // What arrived until now is the window's, as a read here would find it.
   TakeArrived(state);
@@ -484,9 +535,9 @@ Status VeeService::Validate(Begun& b, std::vector<Validated>* done,
   std::span<RawReading> readings;
   METRIFY_RETURN_IF_ERROR(WindowRaw(key, *state, from, until, b.newest_reading, &readings));
   std::vector<engine::HeadSample> overlay;
-  METRIFY_RETURN_IF_ERROR(
-      Read(engine_, {kOverlay, key}, from,
-           ReadEnd(engine_, {kOverlay, key}, from, until, b.newest_overlay), &overlay));
+  METRIFY_RETURN_IF_ERROR(Read(engine_, {kOverlay, key}, from,
+                               ReadEnd(engine_, {kOverlay, key}, from, until, b.newest_overlay),
+                               &overlay));
   for (RawReading& r : readings) r.late_by_ms = LateBy(r.timestamp_ms, b.late_by, overlay);
   std::map<int64_t, Edit> edits;
   if (edits_) edits = edits_(key, from, until);
@@ -502,6 +553,7 @@ Status VeeService::Validate(Begun& b, std::vector<Validated>* done,
   in.anchor = b.anchor;
   in.raw = readings;
   in.now_ms = b.now;
+  in.settled_ms = b.settled;
   Validated& v = done->emplace_back();
   v.index = b.index;
   v.key = key;
@@ -509,6 +561,10 @@ Status VeeService::Validate(Begun& b, std::vector<Validated>* done,
   v.result = ValidateWindow(in, *state->clock);
   v.rewind_from = b.rewind_from;
   v.late_by = std::move(b.late_by);
+  const auto& rows = v.result.rows;
+  if (std::any_of(rows.begin(), rows.end(), [](const auto& r) { return r.settling; })) {
+    v.settles_at_ms = std::max(b.settles_at, b.now);
+  }
   v.writes = AddWrites(key, b.meter->interval_s, v.result.rows, readings, overlay, writes);
   v.meter = std::move(*b.meter);
   if (!state->raw_known) Forget(*state);  // a read it could not keep
@@ -628,10 +684,21 @@ Status VeeService::Store(std::vector<Validated>& done,
     added.overlay_rows += v.writes;
   }
   std::lock_guard lock(mu_);
+  if (status.ok()) ScheduleSettling(done);
   stats_.windows += added.windows;
   stats_.readings += added.readings;
   stats_.overlay_rows += added.overlay_rows;
   return status;
+}
+
+void VeeService::ScheduleSettling(std::span<const Validated> done) {
+  const int64_t now = now_();
+  for (const Validated& v : done) {
+    if (v.settles_at_ms == 0 || v.state->scheduled) continue;
+    v.state->scheduled = true;
+    const auto wait = std::chrono::milliseconds(std::max<int64_t>(v.settles_at_ms - now, 0) + 1);
+    later_.emplace(std::chrono::steady_clock::now() + wait, v.key);
+  }
 }
 
 void VeeService::GiveBack(Validated& v) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -65,6 +66,14 @@ class VeeService {
 
   // Readings of these meters are durable in the engine.
   void Observe(std::span<const engine::wal::WalSample> readings);
+  // How long a reading must have been observed before the clock alone
+  // makes a gap before it due (WindowInput::settled_ms; 0, the default:
+  // at once). Readings sent together over several connections arrive out
+  // of order; with old data (a backfill) every gap is overdue by the
+  // clock, and without the wait each such gap is estimated and then
+  // withdrawn, and its day validated again. A meter waiting to settle is
+  // validated again when it has. Call before the first Observe.
+  void set_settle_ms(int64_t ms) { settle_ms_ = ms; }
   // Where windows find the edits people made (none without it). Call
   // before the first Observe.
   void set_edits(EditsLookup edits) { edits_ = std::move(edits); }
@@ -94,13 +103,18 @@ class VeeService {
     int64_t rewind_from_ms = INT64_MAX;            // earliest late timestamp not yet validated
     std::unordered_map<int64_t, int64_t> late_by;  // late timestamps -> how late (ms)
     bool queued = false;
-    bool running = false;  // a worker is validating it
-    bool again = false;    // observed again while running: queue it after
+    bool scheduled = false;  // in later_: a gap waits for its readings to settle
+    bool running = false;    // a worker is validating it
+    bool again = false;      // observed again while running: queue it after
     // Not validated since this process started: the first window starts
     // at the local day of the earliest reading observed (the state is in
     // memory only; docs/vee.md "Restarts").
     bool fresh = true;
     int64_t open_from_ms = 0;  // where windows start while there is no anchor
+    // Observations that raised max_seen_ms within the settle time: when,
+    // and the newest timestamp before them (so the front's is the newest
+    // settled one; empty: all settled). Guarded by mu_.
+    std::deque<std::pair<int64_t, int64_t>> raised;
     // The meter's rules and clock, resolved once per type and time zone.
     std::string rules_type, zone;
     std::shared_ptr<const RuleSet> rules;  // shared by meters of a type (RulesConfig::Shared)
@@ -139,6 +153,8 @@ class VeeService {
     // What the window took from the state: given back when storing fails.
     int64_t rewind_from = INT64_MAX;
     std::unordered_map<int64_t, int64_t> late_by;
+    // When a gap of the window that waits to settle has (0: none waits).
+    int64_t settles_at_ms = 0;
   };
 
   // Keeps an in-order reading for the meter's next window, or notes that
@@ -148,6 +164,14 @@ class VeeService {
   void DropArrived(MeterState& state, bool keep_room);  // REQUIRES: mu_ held
 
   void Run();
+  // Notes an observation that raised max_seen_ms from `before` at wall
+  // time `now`. REQUIRES: mu_ held.
+  void NoteRaised(MeterState& state, int64_t before, int64_t now);
+  // The newest settled timestamp at `now`, forgetting settled
+  // observations; *settles_at: when the next one settles. REQUIRES: mu_.
+  int64_t Settled(MeterState& state, int64_t now, int64_t* settles_at);
+  // Queues the meters whose wait in later_ is over. REQUIRES: mu_ held.
+  void QueueSettled();
   // Takes up to a fair share of the queue for one worker, skipping meters
   // another worker has. REQUIRES: mu_ held.
   void TakeBatch(std::vector<uint32_t>* keys);
@@ -163,6 +187,8 @@ class VeeService {
     std::unordered_map<int64_t, int64_t> late_by;
     Anchor anchor;
     int64_t from = 0, until = 0, now = 0;
+    int64_t settled = INT64_MAX;  // WindowInput::settled_ms
+    int64_t settles_at = 0;       // when the first unsettled observation settles
     // The newest reading and overlay row (inner nullopt: none), when the
     // batch asked for them all at once (AskNewest); else each read asks.
     std::optional<std::optional<int64_t>> newest_reading, newest_overlay;
@@ -191,6 +217,9 @@ class VeeService {
   void Forget(MeterState& state);
   // Stores `writes`, then moves each meter of `done` past its window.
   Status Store(std::vector<Validated>& done, std::span<const engine::wal::WalSample> writes);
+  // Puts the meters of `done` whose gaps wait to settle in later_.
+  // REQUIRES: mu_ held.
+  void ScheduleSettling(std::span<const Validated> done);
   // After a failed store: the next window starts where this one did.
   void GiveBack(Validated& v);
   void Finish(uint32_t key, const Status& status);  // REQUIRES: mu_ held
@@ -209,9 +238,13 @@ class VeeService {
   std::condition_variable work_, idle_;
   std::unordered_map<uint32_t, std::unique_ptr<MeterState>> states_;  // guarded by mu_
   std::deque<uint32_t> queue_;                                        // guarded by mu_
-  int busy_ = 0;                                                      // guarded by mu_
-  bool stop_ = false;                                                 // guarded by mu_
-  VeeStats stats_;                                                    // guarded by mu_
+  // Meters to validate again once a gap's readings have settled, by when
+  // (steady clock). Guarded by mu_.
+  std::multimap<std::chrono::steady_clock::time_point, uint32_t> later_;
+  int64_t settle_ms_ = 0;
+  int busy_ = 0;       // guarded by mu_
+  bool stop_ = false;  // guarded by mu_
+  VeeStats stats_;     // guarded by mu_
   // Room for readings in MeterState::arrived and ::raw, for the memory
   // bound.
   std::atomic<size_t> held_{0};

@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <thread>
 
 #include "store/engine/engine_test_support.h"
 #include "store/engine/wal/wal_test_support.h"
@@ -146,6 +150,57 @@ TEST_F(VeeServiceTest, ALateReadingReplacesItsEstimate) {
   EXPECT_DOUBLE_EQ(overlay[10].energy_kwh, truth_.kwh[10]);
   EXPECT_EQ(overlay[10].late_by_s, 50 * 900) << "it came after reading 60";
   EXPECT_EQ(vee_->stats().rewinds, 1u);
+}
+
+// Readings sent together over several connections arrive out of order: a
+// backfill's gap, overdue by the clock at once, waits for the settle time
+// instead of being estimated, withdrawn and its day validated again.
+TEST_F(VeeServiceTest, AReadingArrivingOutOfOrderWithinTheSettleTimeMakesNoEstimate) {
+  auto wall = std::make_shared<std::atomic<int64_t>>(kT0 + 10 * int64_t{86'400'000});
+  MeterInfo meter;
+  meter.id = "SM7";
+  meter.register_digits = 8;
+  meter.register_decimals = 3;
+  vee_ = std::make_unique<VeeService>(
+      *engine_,
+      [meter](uint32_t key) -> std::optional<MeterInfo> {
+        if (key == kMeter) return meter;
+        return std::nullopt;
+      },
+      RulesConfig::Defaults(), [wall] { return wall->load(); });
+  vee_->set_settle_ms(1000);
+  auto observe = [&](int first, int last, std::initializer_list<int> skip) {
+    std::vector<WalSample> batch;
+    for (int i = first; i <= last; ++i) {
+      if (std::find(skip.begin(), skip.end(), i) == skip.end()) batch.push_back(truth_.At(i));
+    }
+    ASSERT_TRUE(engine_->Append(model::SeriesKind::kReading, batch).has_value());
+    const uint64_t windows = vee_->stats().windows;
+    vee_->Observe(batch);
+    // Drain would wait for the settle time, which this clock never passes.
+    while (vee_->stats().windows == windows)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  };
+  // Readings 11 to 20 are less than due_after_hours (4 h) of data past 10.
+  observe(1, 20, {10});
+  EXPECT_FALSE(Overlay().contains(10)) << "not estimated while 11 to 20 settle";
+  EXPECT_GT(vee_->stats().dirty_meters, 0u) << "to be validated again once settled";
+  observe(10, 10, {});
+  *wall += 1001;
+  vee_->Drain();
+  EXPECT_FALSE(Overlay().contains(10)) << "measured: nothing differs from the raw reading";
+  EXPECT_EQ(vee_->stats().rewinds, 0u);
+  // A gap that stays one is estimated once its readings have settled,
+  // without new data.
+  observe(21, 50, {45});
+  EXPECT_FALSE(Overlay().contains(45));
+  *wall += 1001;
+  vee_->Drain();
+  std::map<int, ValidatedInterval> overlay = Overlay();
+  ASSERT_TRUE(overlay.contains(45));
+  EXPECT_EQ(overlay[45].status, ValueStatus::kEstimated);
+  EXPECT_EQ(vee_->stats().dirty_meters, 0u);
+  EXPECT_EQ(vee_->stats().errors, 0u);
 }
 
 TEST_F(VeeServiceTest, AZeroDayFromAMeterThatUsuallyConsumesIsFlagged) {
