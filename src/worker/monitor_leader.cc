@@ -27,6 +27,12 @@ bool MonitorLeader::StillLeads() {
 }
 
 void MonitorLeader::Resign() {
+  // Unlocked explicitly: the server frees a closed session's locks only
+  // once its backend has exited, a moment after the close, and a standby
+  // asking in that moment would not take over.
+  if (leads_ && session_) {
+    (void)session_->Query("SELECT pg_advisory_unlock($1)", {std::to_string(kMonitorLockKey)});
+  }
   session_.reset();
   leads_ = false;
 }
