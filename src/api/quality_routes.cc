@@ -1,5 +1,7 @@
 // Quality reports (series_routes.h; docs/quality.md), computed from the
-// validated view when asked, so late data and edits show at once:
+// validated view when asked, so late data and edits show at once; in
+// scaled mode from the days `metrify worker process` stored where they
+// answer exactly the same (vee/quality_days.h):
 //   GET /api/v1/quality/meters/{id}  one meter, per local day, with a total
 //   GET /api/v1/quality/summary      many meters, per group
 #include <date/date.h>
@@ -21,6 +23,7 @@
 #include "parse/timestamp.h"
 #include "vee/meter_directory.h"
 #include "vee/quality.h"
+#include "vee/quality_days.h"
 #include "vee/quality_report.h"
 
 namespace metrify::api {
@@ -178,24 +181,71 @@ vee::RuleSet RulesOf(const SeriesBackend& backend, const vee::MeterInfo& info) {
   return config.For(info.type, info.id);
 }
 
-Result<MeterReport> ReportMeter(SeriesBackend& backend, const model::Meter& meter, uint32_t key,
-                                const QualityParams& params, int64_t now_ms) {
-  const vee::MeterInfo info = vee::MeterInfoOf(meter);
-  const vee::RuleSet rules = RulesOf(backend, info);
+// What a meter's report is computed with, before anything is read.
+struct MeterPlan {
+  vee::MeterInfo info;
+  vee::RuleSet rules;
+  vee::LocalClock clock;
+  DaySpan span;
+  uint64_t inputs = 0;  // for stored days (vee::QualityInputsOf)
+};
+
+Result<MeterPlan> PlanMeter(SeriesBackend& backend, const model::Meter& meter,
+                            const QualityParams& params, int64_t now_ms) {
+  vee::MeterInfo info = vee::MeterInfoOf(meter);
+  vee::RuleSet rules = RulesOf(backend, info);
   METRIFY_ASSIGN_OR_RETURN(vee::LocalClock clock, vee::LocalClock::For(info.timezone));
+  const DaySpan span = Resolve(params, clock, now_ms);
+  const uint64_t inputs = vee::QualityInputsOf(meter, rules);
+  return MeterPlan{std::move(info), std::move(rules), clock, span, inputs};
+}
+
+MeterReport Bounds(MeterPlan& plan) {
   MeterReport report;
-  report.span = Resolve(params, clock, now_ms);
-  report.start_ms = clock.DayStartUtc(report.span.first);
-  report.end_ms = clock.DayStartUtc(report.span.end);
-  const vee::ReportWindow window = vee::WindowFor(clock, report.span.first, report.span.end, rules);
+  report.span = plan.span;
+  report.start_ms = plan.clock.DayStartUtc(plan.span.first);
+  report.end_ms = plan.clock.DayStartUtc(plan.span.end);
+  return report;
+}
+
+Result<MeterReport> ReportMeter(SeriesBackend& backend, const model::Meter& meter, uint32_t key,
+                                MeterPlan& plan, int64_t now_ms) {
+  MeterReport report = Bounds(plan);
+  const vee::ReportWindow window =
+      vee::WindowFor(plan.clock, report.span.first, report.span.end, plan.rules);
   METRIFY_ASSIGN_OR_RETURN(std::vector<vee::ValidatedPoint> points,
                            ReadValidatedMeter(backend, meter, key, window.start_ms, window.end_ms));
   vee::DayReportOptions options;
   options.now_ms = now_ms;
-  options.interval_s = info.interval_s;
-  options.due_after_hours = rules.due_after_hours;
-  options.rules = &rules;
-  report.days = vee::BuildDayReports(points, clock, report.span.first, report.span.end, options);
+  options.interval_s = plan.info.interval_s;
+  options.due_after_hours = plan.rules.due_after_hours;
+  options.rules = &plan.rules;
+  report.days =
+      vee::BuildDayReports(points, plan.clock, report.span.first, report.span.end, options);
+  return report;
+}
+
+// ---- Stored days (scaled mode) ----
+
+// Reads in chunks: one statement each, its arrays a few hundred kB at most.
+constexpr size_t kStoredChunk = 1000;
+
+vee::StoredDaysQuery QueryOf(MeterPlan& plan, uint32_t key) {
+  return vee::StoredDaysQueryFor(key, plan.clock, plan.span.first, plan.span.end, plan.rules,
+                                 plan.info.interval_s);
+}
+
+// The report of the meter from `stored` when they answer exactly as
+// computing them would (vee::StoredDaysAnswer), else nullopt.
+std::optional<MeterReport> FromStored(MeterPlan& plan, std::vector<vee::StoredQualityDay>& stored,
+                                      int64_t now_ms) {
+  if (!vee::StoredDaysAnswer(stored, plan.clock, plan.span.first, plan.span.end, plan.inputs,
+                             plan.rules, now_ms)) {
+    return std::nullopt;
+  }
+  MeterReport report = Bounds(plan);
+  report.days.reserve(stored.size());
+  for (vee::StoredQualityDay& s : stored) report.days.push_back(std::move(s.day));
   return report;
 }
 
@@ -325,7 +375,19 @@ HttpResponse MeterQuality(SeriesBackend& backend, HttpRequest& request, const Pa
   if (!*key) return ErrorFromStatus(Status::NotFound(fmt::format("meter \"{}\" not found", id)));
   Result<QualityParams> params = ReadQualityParams(request, false);
   if (!params) return ErrorFromStatus(params.error());
-  Result<MeterReport> report = ReportMeter(backend, *meter, **key, *params, NowMillis());
+  const int64_t now = NowMillis();
+  Result<MeterPlan> plan = PlanMeter(backend, *meter, *params, now);
+  if (!plan) return ErrorFromStatus(plan.error());
+  if (backend.quality_days) {
+    const vee::StoredDaysQuery query = QueryOf(*plan, **key);
+    auto stored = backend.quality_days->Read(std::span(&query, 1));
+    if (stored) {
+      if (std::optional<MeterReport> report = FromStored(*plan, stored->at(0), now)) {
+        return MeterAnswer(*meter, *report, *params);
+      }
+    }
+  }
+  Result<MeterReport> report = ReportMeter(backend, *meter, **key, *plan, now);
   if (!report) return ErrorFromStatus(report.error());
   return MeterAnswer(*meter, *report, *params);
 }
@@ -396,19 +458,64 @@ Result<Fleet> ResolveFleet(SeriesBackend& backend, const HttpRequest& request) {
 // decodes its blocks: CPU-bound, so split over the cores.
 constexpr size_t kMetersPerThread = 64;
 
+// The meters whose stored days answer (scaled mode): their ranges in *out,
+// done[i] set. A failed read leaves the meters to be computed.
+void FleetFromStored(SeriesBackend& backend, const Fleet& fleet, std::vector<MeterPlan>& plans,
+                     int64_t now, std::vector<MeterRange>* out, std::vector<bool>* done,
+                     const QualityParams& params) {
+  std::vector<size_t> meters;  // fleet index of each query
+  std::vector<vee::StoredDaysQuery> queries;
+  auto flush = [&] {
+    auto stored = backend.quality_days->Read(queries);
+    for (size_t q = 0; stored && q < queries.size(); ++q) {
+      const size_t i = meters[q];
+      if (std::optional<MeterReport> r = FromStored(plans[i], (*stored)[q], now)) {
+        (*out)[i] = {vee::Summarize(r->days, params.min), r->span, r->start_ms, r->end_ms};
+        (*done)[i] = true;
+      }
+    }
+    meters.clear();
+    queries.clear();
+  };
+  for (size_t i = 0; i < fleet.meters.size(); ++i) {
+    if (fleet.meters[i].meter == nullptr || plans[i].span.end <= plans[i].span.first) continue;
+    meters.push_back(i);
+    queries.push_back(QueryOf(plans[i], fleet.meters[i].key));
+    if (queries.size() == kStoredChunk) flush();
+  }
+  if (!queries.empty()) flush();
+}
+
 Status ReportFleet(SeriesBackend& backend, const Fleet& fleet, const QualityParams& params,
                    std::vector<MeterRange>* out) {
   const size_t n = fleet.meters.size();
   out->assign(n, MeterRange{});
-  const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1,
-                                            std::max<size_t>(1, n / kMetersPerThread));
   const int64_t now = NowMillis();
+  // Plans first: a meter whose zone is unknown fails the summary, as before.
+  std::vector<MeterPlan> plans;
+  plans.reserve(n);
+  for (const FleetMeter& m : fleet.meters) {
+    if (m.meter == nullptr) {
+      plans.push_back(MeterPlan{{}, {}, *vee::LocalClock::For("UTC"), {}, 0});
+      continue;
+    }
+    METRIFY_ASSIGN_OR_RETURN(MeterPlan plan, PlanMeter(backend, *m.meter, params, now));
+    plans.push_back(std::move(plan));
+  }
+  std::vector<bool> done(n, false);
+  if (backend.quality_days) FleetFromStored(backend, fleet, plans, now, out, &done, params);
+  std::vector<size_t> live;  // the meters to compute
+  for (size_t i = 0; i < n; ++i) {
+    if (fleet.meters[i].meter != nullptr && !done[i]) live.push_back(i);
+  }
+  const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1,
+                                            std::max<size_t>(1, live.size() / kMetersPerThread));
   std::vector<Status> results(workers);
   auto work = [&](size_t w) {
-    for (size_t i = w; i < n; i += workers) {
+    for (size_t j = w; j < live.size(); j += workers) {
+      const size_t i = live[j];
       const FleetMeter& m = fleet.meters[i];
-      if (m.meter == nullptr) continue;
-      Result<MeterReport> report = ReportMeter(backend, *m.meter, m.key, params, now);
+      Result<MeterReport> report = ReportMeter(backend, *m.meter, m.key, plans[i], now);
       if (!report) {
         results[w] = report.error();
         return;

@@ -29,6 +29,7 @@
 #include "store/engine/readings_engine.h"
 #include "store/series_store.h"
 #include "vee/edit_log.h"
+#include "vee/quality_days.h"
 #include "vee/rules.h"
 #include "vee/vee_service.h"
 
@@ -61,6 +62,10 @@ struct SeriesBackend {
   // The embedded engine itself, for what only it does (backups); null in
   // scaled mode.
   engine::ReadingsEngine* engine = nullptr;
+  // Daily quality reports kept by `metrify worker process` (scaled mode;
+  // vee/quality_days.h): the quality routes answer from them where they
+  // equal computing the days now. Null: always computed (embedded mode).
+  const vee::QualityDays* quality_days = nullptr;
 };
 
 void AddIngestRoutes(Router& router, SeriesBackend& backend);

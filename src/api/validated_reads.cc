@@ -66,21 +66,27 @@ std::vector<StatusCounts> CountByBucket(std::span<const vee::ValidatedPoint> poi
 Result<std::vector<vee::ValidatedPoint>> ReadValidatedMeter(SeriesBackend& backend,
                                                             const model::Meter& meter, uint32_t key,
                                                             int64_t start_ms, int64_t end_ms) {
+  return ReadValidatedMeter(backend.store, backend.rules, backend.edits, meter, key, start_ms,
+                            end_ms);
+}
+
+Result<std::vector<vee::ValidatedPoint>> ReadValidatedMeter(store::SeriesStore& store,
+                                                            const vee::RulesConfig* rules,
+                                                            const vee::EditLog* edits,
+                                                            const model::Meter& meter, uint32_t key,
+                                                            int64_t start_ms, int64_t end_ms) {
   const vee::MeterInfo info = vee::MeterInfoOf(meter);
   vee::ValidatedReadOptions options;
   options.now_ms = NowMillis();
   options.missing_from_ms = InstalledFrom(meter);
-  if (backend.rules) {
-    options.due_after_hours = backend.rules->For(info.type, info.id).due_after_hours;
-  }
-  std::map<int64_t, vee::Edit> edits;
-  if (backend.edits) {
-    edits = backend.edits->InForce(key, start_ms, end_ms);
-    options.edits = &edits;
+  if (rules) options.due_after_hours = rules->For(info.type, info.id).due_after_hours;
+  std::map<int64_t, vee::Edit> in_force;
+  if (edits) {
+    in_force = edits->InForce(key, start_ms, end_ms);
+    options.edits = &in_force;
   }
   std::vector<vee::ValidatedPoint> points;
-  METRIFY_RETURN_IF_ERROR(
-      vee::ReadValidated(backend.store, key, info, start_ms, end_ms, options, &points));
+  METRIFY_RETURN_IF_ERROR(vee::ReadValidated(store, key, info, start_ms, end_ms, options, &points));
   return points;
 }
 

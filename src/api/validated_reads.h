@@ -20,6 +20,14 @@ namespace metrify::api {
 Result<std::vector<vee::ValidatedPoint>> ReadValidatedMeter(SeriesBackend& backend,
                                                             const model::Meter& meter, uint32_t key,
                                                             int64_t start_ms, int64_t end_ms);
+// The same from its parts, for a caller without a SeriesBackend (the quality
+// worker, worker/quality_worker.h, which must see what the API sees):
+// `rules` and `edits` may be null (defaults; no edits).
+Result<std::vector<vee::ValidatedPoint>> ReadValidatedMeter(store::SeriesStore& store,
+                                                            const vee::RulesConfig* rules,
+                                                            const vee::EditLog* edits,
+                                                            const model::Meter& meter, uint32_t key,
+                                                            int64_t start_ms, int64_t end_ms);
 
 // How a validated point says how it was decided: status, rule (or method
 // for an estimate), fired rules, quality and tier.

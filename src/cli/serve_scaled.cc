@@ -20,6 +20,7 @@
 #include "queue/kafka_producer.h"
 #include "queue/sample_payload.h"
 #include "queue/trace_context.h"
+#include "store/postgres/pg_quality.h"
 #include "vee/pg_edit_log.h"
 
 namespace metrify::cli {
@@ -111,6 +112,10 @@ void ServeScaled(const config::Config& config, const sigset_t& stop_signals) {
   std::unique_ptr<ApiCaches> caches = ApiCaches::OpenOrFail(config);
   api::SeriesBackend series{caches->Series(*backends.series), keys, ingest, registry};
   series.rules = &rules;
+  // Daily quality reports `metrify worker process` keeps (docs/scaled.md
+  // "Quality reports"), read where they answer as computing would.
+  store::PgQualityDays quality_days(backends.reads());
+  series.quality_days = &quality_days;
   // The ingest worker owning the meter validates the edited day again.
   series.reopen = [&producer, &producer_name](uint32_t, const std::string& meter_id,
                                               int64_t timestamp_ms) {

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "obs/log.h"
+#include "store/postgres/pg_quality.h"
 
 namespace metrify::vee {
 
@@ -118,6 +119,9 @@ Result<EditRecord> PgEditLog::Record(EditRecord unchecked) {
     METRIFY_RETURN_IF_ERROR(
         db->Query("SELECT pg_advisory_xact_lock($1::int4, 0)", {std::to_string(kRecordLockClass)})
             .status());
+    // The edited interval's day and the days after it that it is history
+    // of need their stored quality reports again (store/postgres/pg_quality.h).
+    METRIFY_RETURN_IF_ERROR(store::MarkQualityDirtyAt(*db, edit.meter_key, edit.timestamp_ms));
     return db->Query(
         "INSERT INTO reading_edits(meter_key, meter_id, timestamp_ms, energy_kwh, "
         "register_kwh, old_energy_kwh, old_register_kwh, old_status, reason, edited_by, "

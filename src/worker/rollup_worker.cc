@@ -119,7 +119,7 @@ RollupWorkerStats RollupWorker::stats() const {
   return stats_;
 }
 
-WorkerHealth RollupWorker::Health() const {
+WorkerHealth RollupWorker::Health(const std::function<void(JsonWriter&)>& more) const {
   const RollupWorkerStats s = stats();
   JsonWriter j;
   j.BeginObject();
@@ -135,6 +135,7 @@ WorkerHealth RollupWorker::Health() const {
     j.Key("last_round_age_s").Number(static_cast<double>(NowMillis() - s.last_round_ms) / 1000);
     j.Key("last_round_s").Number(s.last_round_s);
   }
+  if (more) more(j);
   j.EndObject();
   return {.healthy = !s.database_down, .details_json = j.Take()};
 }

@@ -21,8 +21,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 
+#include "common/json_writer.h"
 #include "common/result.h"
 #include "obs/metrics.h"
 #include "store/postgres/pg_pool.h"
@@ -68,8 +70,10 @@ class RollupWorker {
   Result<size_t> RunOnce();
 
   RollupWorkerStats stats() const;
-  // /health's details: database state, backlog, the last round.
-  WorkerHealth Health() const;
+  // /health's details: database state, backlog, the last round; `more`,
+  // when given, adds its keys to the same object (the process command's
+  // retention pass).
+  WorkerHealth Health(const std::function<void(JsonWriter&)>& more = {}) const;
 
  private:
   void CountBacklog();

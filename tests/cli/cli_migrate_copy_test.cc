@@ -3,7 +3,9 @@
 // acknowledged alert, grid status, an observation) and a dead letter,
 // copied into a migrated PostgreSQL 15 and checked row by row: keys
 // translated by id, revisions and timestamps kept, alert ids kept with the
-// identity moved past them. Then the refusals: a target holding data, an
+// identity moved past them; the hours of the copied readings marked for the
+// rollups, which then agree with the readings. Then the refusals: a target
+// holding data, an
 // unmigrated target, an unreachable one (exit 6, no password), a --from
 // that is not embedded:DIR, and an installation a server still runs on.
 #include <fmt/format.h>
@@ -17,6 +19,7 @@
 #include "common/time.h"
 #include "store/engine/readings_engine.h"
 #include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_rollups.h"
 #include "store/sqlite/sqlite_registry.h"
 #include "support/api_fixture.h"
 #include "support/postgres_server.h"
@@ -184,6 +187,9 @@ TEST(MigrateCopyTest, CopiesAnInstallationAndVerifiesEveryTable) {
                  "entity_key = 2"),
             std::to_string(t3) + "/0");
   EXPECT_EQ(Text(*db, "SELECT count(*) FROM readings_default"), "0") << "rows in day partitions";
+  EXPECT_EQ(Text(*db, "SELECT string_agg(meter_block || '@' || hour, ',') FROM rollup_dirty"),
+            fmt::format("0@{}", kJan15))
+      << "the hour of the copied readings (meters 1 and 2: block 0) waits for the rollups";
   EXPECT_EQ(Text(*db,
                  "SELECT frequency_hz FROM grid_status g JOIN grid_operators o ON o.key = "
                  "g.operator_key WHERE o.id = 'OP-A'"),
@@ -241,6 +247,87 @@ TEST(MigrateCopyTest, CopiesEveryRevisionOfDataOnlyInTheWal) {
                  "SELECT string_agg(revision || ':' || energy_kwh, ',' ORDER BY revision) "
                  "FROM readings"),
             "0:0.1,1:0.2,2:0.3");
+}
+
+// Readings of 70 meters (two blocks of 64) over three hours, one revised,
+// written to the engine directly.
+constexpr uint32_t kFleet = 70;
+double FleetValue(uint32_t meter, int quarter) { return ((meter + quarter) % 8) * 0.125; }
+
+void MakeFleetInstallation(const std::string& data_dir) {
+  auto registry = store::SqliteRegistry::Open(data_dir);
+  ASSERT_TRUE(registry.has_value()) << registry.status().message();
+  std::vector<engine::wal::WalSample> samples;
+  for (uint32_t m = 1; m <= kFleet; ++m) {
+    model::Meter meter;
+    meter.id = fmt::format("M-{:03}", m);
+    ASSERT_TRUE((*registry)->meters().Create(meter).ok());
+    ASSERT_EQ(*(*registry)->meters().KeyOf(meter.id), m);
+    for (int q = 1; q <= 12; ++q) {
+      engine::wal::WalSample s;
+      s.entity_key = m;
+      s.timestamp_ms = kJan15 + q * kQuarter;
+      s.interval_s = 900;
+      s.present = 1;  // energy_kwh
+      s.values[0] = FleetValue(m, q);
+      samples.push_back(s);
+    }
+  }
+  auto engine = engine::ReadingsEngine::Open(FileSystem::Posix(), data_dir + "/engine");
+  ASSERT_TRUE(engine.has_value()) << engine.status().message();
+  ASSERT_TRUE((*engine)->Append(model::SeriesKind::kReading, samples).has_value());
+  engine::wal::WalSample revised = samples[2];  // M-001, 00:45
+  revised.values[0] = 2.5;
+  ASSERT_TRUE((*engine)->Append(model::SeriesKind::kReading, std::vector{revised}).has_value());
+  ASSERT_TRUE((*engine)->Close().ok());
+}
+
+// A copy marks every (block, hour) it wrote: without the marks the fleet
+// sums would answer from hours that have no rollup row yet, as zeros. The
+// rollup round then makes hour rows whose sums are the readings'.
+TEST(MigrateCopyTest, CopiedReadingsAreMarkedForTheRollups) {
+  TempDir dir;
+  MakeFleetInstallation(dir.path());
+  PostgresServer pg;
+  MigrateUp(pg);
+  ProgramResult r = Copy(dir.path(), pg.url());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto db = Connect(pg);
+  ASSERT_TRUE(db);
+  const int64_t h = 3'600'000;
+  EXPECT_EQ(Text(*db,
+                 "SELECT string_agg(meter_block || '@' || hour, ',' ORDER BY hour, "
+                 "meter_block) FROM rollup_dirty"),
+            fmt::format("0@{0},1@{0},0@{1},1@{1},0@{2},1@{2}", kJan15, kJan15 + h, kJan15 + 2 * h));
+
+  std::vector<uint32_t> keys;
+  for (uint32_t m = 1; m <= kFleet; ++m) keys.push_back(m);
+  const std::vector<int64_t> edges = {kJan15, kJan15 + h, kJan15 + 2 * h, kJan15 + 3 * h};
+  auto before = store::SumFromRollupsMany(*db, keys, edges, 0);
+  ASSERT_TRUE(before.has_value()) << before.status().message();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_FALSE((*before)[i].has_value()) << "meter " << keys[i] << " must be read raw";
+  }
+
+  for (;;) {
+    auto round = store::RecomputeDirtyHours(*db, 100);
+    ASSERT_TRUE(round.has_value()) << round.status().message();
+    if (round->claims == 0) break;
+  }
+  auto after = store::SumFromRollupsMany(*db, keys, edges, 0);
+  ASSERT_TRUE(after.has_value()) << after.status().message();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_TRUE((*after)[i].has_value()) << "meter " << keys[i];
+    const store::FieldBuckets& b = *(*after)[i];
+    for (int hour = 0; hour < 3; ++hour) {
+      double sum = 0;  // multiples of 1/8: exact in any order
+      for (int q = hour * 4 + 1; q <= hour * 4 + 4; ++q) {
+        sum += keys[i] == 1 && q == 3 ? 2.5 : FleetValue(keys[i], q);
+      }
+      EXPECT_EQ(b.samples[hour], 4u) << "meter " << keys[i] << " hour " << hour;
+      EXPECT_EQ(b.sums[hour], sum) << "meter " << keys[i] << " hour " << hour;
+    }
+  }
 }
 
 // An installation with one grid operator, made without a server.

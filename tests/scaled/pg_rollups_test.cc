@@ -230,6 +230,33 @@ TEST_F(PgRollupsTest, MarkingInsertsEachDistinctHourOnceAndRepeatsAreHarmless) {
   EXPECT_EQ(Count("SELECT count(*) FROM rollup_dirty"), 2 + 1);
 }
 
+// Ingest finding a mark already there holds it until it commits: a worker
+// claiming it meanwhile would read without the uncommitted reading, delete
+// the mark, and leave the hour's row without that reading for good.
+TEST_F(PgRollupsTest, AMarkAnIngestReliesOnIsNotClaimedBeforeTheIngestCommits) {
+  Store({Reading(1, kMonday + kQuarter, 0.1)});
+  ASSERT_EQ(Count("SELECT count(*) FROM rollup_dirty"), 1);
+  auto ingest = PgConnection::Connect(pg_->url(), std::chrono::seconds(10));
+  ASSERT_TRUE(ingest.has_value()) << ingest.status().message();
+  const std::vector<WalSample> late = {Reading(1, kMonday + 2 * kQuarter, 0.2)};
+  ASSERT_TRUE(store_->PreparePartitions(**ingest, SeriesKind::kReading, late).ok());
+  ASSERT_TRUE((*ingest)->Exec("BEGIN").ok());
+  ASSERT_TRUE(PgSeriesStore::AppendIn(**ingest, SeriesKind::kReading, late).has_value());
+  // AppendIn marks the hour: the mark was there, so it is only held.
+  Result<RollupRound> round = RecomputeDirtyHours(*db_, 100);
+  ASSERT_TRUE(round.has_value()) << round.status().message();
+  EXPECT_EQ(round->claims, 0u) << "the held mark is passed over";
+  EXPECT_EQ(Count("SELECT count(*) FROM rollup_dirty"), 1);
+  ASSERT_TRUE((*ingest)->Exec("COMMIT").ok());
+  EXPECT_EQ(RollUp(), 1u);
+  EXPECT_EQ(Count("SELECT count(*) FROM rollup_dirty"), 0);
+  EXPECT_EQ(Count(fmt::format("SELECT samples FROM readings_hourly WHERE meter_key = 1 AND "
+                              "hour = {}",
+                              kMonday)),
+            2)
+      << "both readings";
+}
+
 TEST_F(PgRollupsTest, HourRowsHoldTheSumsOfTheirReadings) {
   std::mt19937 rng(3);
   std::uniform_int_distribution<int> milli(0, 800);

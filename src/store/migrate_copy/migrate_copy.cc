@@ -52,7 +52,8 @@ Status CopySeriesKinds(EmbeddedSource& source, PgConnection& db, const RegistryK
     latest.Merge(copy.latest);
   }
   (*out)["latest_samples"] = latest;
-  return Status::Ok();
+  if (source.engine() == nullptr) return Status::Ok();
+  return MarkReadingHoursDirty(db);
 }
 
 // The body of the copy's transaction.

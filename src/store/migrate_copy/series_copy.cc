@@ -11,6 +11,7 @@
 #include "store/migrate_copy/pg_cursor.h"
 #include "store/postgres/pg_copy_writer.h"
 #include "store/postgres/pg_partitions.h"
+#include "store/postgres/pg_rollups.h"
 #include "store/postgres/pg_series_table.h"
 
 namespace metrify::store::migrate_copy {
@@ -208,6 +209,16 @@ Result<SeriesCopy> CopySeries(model::SeriesKind kind, const engine::ReadingsEngi
       }));
   METRIFY_RETURN_IF_ERROR(writer.Flush(copy.rows.rows));
   return copy;
+}
+
+Status MarkReadingHoursDirty(PgConnection& target) {
+  // The hour a reading belongs to holds hour < ts <= hour + 1 h (RollupHourOf):
+  // a floor division of ts - 1, also before 1970.
+  return target.Exec(
+      fmt::format("INSERT INTO rollup_dirty (meter_block, hour)"
+                  " SELECT DISTINCT meter_key / {0}, (ts - 1) - mod(mod(ts - 1, {1}) + {1}, {1})"
+                  " FROM readings ORDER BY 1, 2 ON CONFLICT DO NOTHING",
+                  kRollupBlockMeters, kRollupHourMs));
 }
 
 Result<Tally> TallySeries(model::SeriesKind kind, PgConnection& target) {

@@ -39,6 +39,14 @@ Result<SeriesCopy> CopySeries(model::SeriesKind kind, const engine::ReadingsEngi
                               const KeyTranslation& entities, PgConnection& target,
                               const ProgressFn& progress);
 
+// Marks every (64-meter block, hour) of the copied readings dirty for the
+// hourly rollups (store/postgres/pg_rollups.h), as migration 7 marks the
+// readings stored before it, inside the caller's transaction. Without them
+// an hour that has readings but no hour row yet looks like an hour without
+// readings to the fleet sums (SumFromRollups), which would answer zero
+// until something touched the hour. Errors: the database's.
+Status MarkReadingHoursDirty(PgConnection& target);
+
 // The tallies read back from PostgreSQL, inside the caller's read-only
 // transaction: one kind's table, and latest_samples of all kinds. Errors:
 // the database's.

@@ -355,6 +355,36 @@ SELECT DISTINCT meter_key / 64, (ts - 1) - mod(mod(ts - 1, 3600000) + 3600000, 3
 FROM readings;
 )sql";
 
+// Daily quality reports kept by `metrify worker process` (docs/scaled.md
+// "Quality reports"; store/postgres/pg_quality.h). No existing data is
+// marked: the worker's closing sweep stores the recent closed days of every
+// meter, and older days are computed when asked, as before.
+constexpr std::string_view kV8QualityDaily = R"sql(
+CREATE TABLE quality_dirty (
+  meter_block BIGINT NOT NULL,
+  hour BIGINT NOT NULL,
+  PRIMARY KEY (meter_block, hour)
+);
+
+CREATE TABLE quality_daily (
+  meter_key BIGINT NOT NULL,
+  day INTEGER NOT NULL,
+  inputs BIGINT NOT NULL,
+  due_from BIGINT,
+  sent_fields INTEGER NOT NULL,
+  figures BYTEA NOT NULL,
+  computed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (meter_key, day)
+);
+COMMENT ON COLUMN quality_dirty.meter_block IS 'meter_key / 64';
+COMMENT ON COLUMN quality_dirty.hour IS 'epoch ms of the UTC hour a changed reading, overlay row or edit is stamped in';
+COMMENT ON COLUMN quality_daily.day IS 'local days since 1970-01-01 in the meter''s time zone';
+COMMENT ON COLUMN quality_daily.inputs IS 'vee::QualityInputsOf: zone, interval, installation date, report rules';
+COMMENT ON COLUMN quality_daily.due_from IS 'first point of the day''s validated view (epoch ms); NULL: none';
+COMMENT ON COLUMN quality_daily.sent_fields IS 'fields the raw readings of the day''s window carry (bit i: field i)';
+COMMENT ON COLUMN quality_daily.figures IS 'vee::DayQuality, src/vee/day_quality_codec.h';
+)sql";
+
 // A session lock while migrating: any 64-bit constant the project owns.
 constexpr int64_t kMigrationLock = 0x6d657472696679;  // "metrify"
 
@@ -400,6 +430,7 @@ const std::vector<PgMigration>& PgMigrations() {
       {6, "registry: metadata as text, ids in byte order, indexed case-insensitive filters",
        kV6RegistryRefinements},
       {7, "hourly rollups of readings and the hours waiting for them", kV7HourlyRollups},
+      {8, "daily quality reports and the hours waiting for them", kV8QualityDaily},
   };
   return kMigrations;
 }

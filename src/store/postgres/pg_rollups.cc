@@ -9,6 +9,7 @@
 #include <charconv>
 #include <map>
 
+#include "store/postgres/pg_dirty_marks.h"
 #include "store/postgres/rollup_sum.h"
 
 namespace metrify::store {
@@ -19,25 +20,6 @@ using engine::wal::WalSample;
 
 // The rolled-up fields, in the order of their column groups.
 constexpr int kRolledFields = 2;  // energy_kwh, energy_export_kwh: fields 0 and 1
-
-// A PostgreSQL array literal built element by element: "{1,2,NULL}".
-class ArrayText {
- public:
-  ArrayText() { text_ = "{"; }
-  void Add(std::string_view item) {
-    if (text_.size() > 1) text_ += ',';
-    text_ += item;
-  }
-  void Add(int64_t v) { Add(std::string_view(fmt::format("{}", v))); }
-  void Null() { Add(std::string_view("NULL")); }
-  std::string Take() {
-    text_ += '}';
-    return std::move(text_);
-  }
-
- private:
-  std::string text_;
-};
 
 double ParseDouble(std::string_view text) {
   double value = 0;
@@ -102,8 +84,8 @@ struct HourRow {
 
 // The upsert's column arrays, in kUpsert's order.
 std::vector<std::optional<std::string>> UpsertParams(const std::vector<HourRow>& rows) {
-  ArrayText meter, hour, samples, interval, last;
-  ArrayText n[kRolledFields], units[kRolledFields], grid[kRolledFields], abs[kRolledFields];
+  PgArrayText meter, hour, samples, interval, last;
+  PgArrayText n[kRolledFields], units[kRolledFields], grid[kRolledFields], abs[kRolledFields];
   for (const HourRow& r : rows) {
     meter.Add(r.meter);
     hour.Add(r.hour);
@@ -144,7 +126,7 @@ std::vector<std::optional<std::string>> UpsertParams(const std::vector<HourRow>&
 // The meter hours of the claimed (block, hour) pairs, from their readings;
 // `readings` counts the rows read.
 Result<std::vector<HourRow>> ReadHours(PgConnection& db, const PgRows& claims, size_t* readings) {
-  ArrayText blocks, starts;
+  PgArrayText blocks, starts;
   for (int i = 0; i < claims.size(); ++i) {
     blocks.Add(claims.Int(i, 0));
     starts.Add(claims.Int(i, 1));
@@ -180,25 +162,12 @@ int64_t RollupHourOf(int64_t ts) {
 }
 
 Status MarkRollupsDirty(PgConnection& db, std::span<const WalSample> readings) {
-  if (readings.empty()) return Status::Ok();
   std::vector<std::pair<int64_t, int64_t>> pairs;  // (block, hour)
   pairs.reserve(readings.size());
   for (const WalSample& s : readings) {
     pairs.emplace_back(s.entity_key / kRollupBlockMeters, RollupHourOf(s.timestamp_ms));
   }
-  std::sort(pairs.begin(), pairs.end());
-  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-  ArrayText blocks, hours;
-  for (const auto& [block, hour] : pairs) {
-    blocks.Add(block);
-    hours.Add(hour);
-  }
-  return db
-      .Query(
-          "INSERT INTO rollup_dirty (meter_block, hour)"
-          " SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT DO NOTHING",
-          {blocks.Take(), hours.Take()})
-      .status();
+  return MarkDirty(db, "rollup_dirty", std::move(pairs));
 }
 
 Result<RollupRound> RecomputeDirtyHours(PgConnection& db, size_t max_claims,

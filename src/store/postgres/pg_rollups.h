@@ -40,10 +40,10 @@ inline constexpr int64_t kRollupBlockMeters = 64;
 // The hour row a reading stamped `ts` belongs to: hour < ts <= hour + 1 h.
 int64_t RollupHourOf(int64_t ts);
 
-// Marks the hours of `readings` (reading samples) dirty: one INSERT of the
-// distinct (meter block, hour) pairs, ON CONFLICT DO NOTHING, in sorted
-// order (two transactions marking overlapping hours lock them in the same
-// order).
+// Marks the hours of `readings` (reading samples) dirty and holds the
+// marks until the caller's transaction ends (pg_dirty_marks.h: a worker's
+// claim skips them meanwhile, so none can be recomputed and deleted
+// without these readings).
 // REQUIRES: inside the transaction that stores `readings`; then the mark
 // commits or rolls back with them. Errors: the database's.
 Status MarkRollupsDirty(PgConnection& db, std::span<const engine::wal::WalSample> readings);

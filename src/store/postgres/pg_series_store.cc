@@ -13,6 +13,7 @@
 #include "common/time.h"
 #include "store/postgres/pg_copy_writer.h"
 #include "store/postgres/pg_partitions.h"
+#include "store/postgres/pg_quality.h"
 #include "store/postgres/pg_rollups.h"
 #include "store/postgres/pg_series_table.h"
 
@@ -199,6 +200,13 @@ Result<AppendCounts> PgSeriesStore::AppendIn(PgConnection& db, model::SeriesKind
   // rolling up again commit together (`metrify worker process`).
   if (kind == model::SeriesKind::kReading && counts.inserted + counts.revised > 0) {
     METRIFY_RETURN_IF_ERROR(MarkRollupsDirty(db, samples));
+  }
+  // Likewise the days whose quality report they change (readings, and VEE's
+  // statuses and estimates in the overlay): pg_quality.h.
+  const bool reported =
+      kind == model::SeriesKind::kReading || kind == model::SeriesKind::kVeeOverlay;
+  if (reported && counts.inserted + counts.revised > 0) {
+    METRIFY_RETURN_IF_ERROR(MarkQualityDirty(db, samples));
   }
   return counts;
 }
