@@ -124,6 +124,10 @@ void RunIngestWorker(const WorkerOptions& options) {
         [&meter_directory](uint32_t key) { return meter_directory.Lookup(key); }, rules,
         [] { return NowMillis(); });
     validation->set_settle_ms(config.vee.settle_ms);
+    // Every window reads from PostgreSQL and commits overlay rows: a meter
+    // waits half a second for the batches behind it instead of being
+    // validated after each one (a third of the windows in the benchmark).
+    validation->set_coalesce_ms(500);
     validation->set_edits([log = edit_log.get()](uint32_t key, int64_t from, int64_t to) {
       return log->InForce(key, from, to);
     });

@@ -244,6 +244,9 @@ VeeService::~VeeService() {
 
 void VeeService::Observe(std::span<const engine::wal::WalSample> readings) {
   const int64_t wall = settle_ms_ > 0 ? now_() : 0;
+  const auto gather_until =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(coalesce_ms_);
+  size_t gathered = 0;
   std::unique_lock lock(mu_);
   MeterState* state = nullptr;
   uint32_t state_key = 0;
@@ -255,9 +258,16 @@ void VeeService::Observe(std::span<const engine::wal::WalSample> readings) {
       if (!slot) slot = std::make_unique<MeterState>();
       state = slot.get();
       state_key = s.entity_key;
-      if (!state->queued) {
-        state->queued = true;
-        queue_.push_back(s.entity_key);
+      if (!state->queued && !state->scheduled) {
+        if (coalesce_ms_ > 0) {
+          // Gathered: what else arrives meanwhile is validated with it.
+          state->scheduled = true;
+          later_.emplace(gather_until, s.entity_key);
+          ++gathered;
+        } else {
+          state->queued = true;
+          queue_.push_back(s.entity_key);
+        }
       }
     }
     if (state->fresh) state->rewind_from_ms = std::min(state->rewind_from_ms, s.timestamp_ms);
@@ -276,7 +286,7 @@ void VeeService::Observe(std::span<const engine::wal::WalSample> readings) {
   }
   const size_t added = queue_.size() - before;
   lock.unlock();
-  if (added == 1) work_.notify_one();
+  if (added == 1 || (added == 0 && gathered > 0)) work_.notify_one();  // a wait to time
   if (added > 1) work_.notify_all();
 }
 

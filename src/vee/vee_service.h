@@ -74,6 +74,12 @@ class VeeService {
   // withdrawn, and its day validated again. A meter waiting to settle is
   // validated again when it has. Call before the first Observe.
   void set_settle_ms(int64_t ms) { settle_ms_ = ms; }
+  // How long a meter observed waits before it is validated (0, the
+  // default: at once), so that what arrives meanwhile is validated in the
+  // same window. Worth it where every window costs database round trips
+  // and an overlay commit (scaled mode); it delays validation by as much.
+  // Call before the first Observe.
+  void set_coalesce_ms(int64_t ms) { coalesce_ms_ = ms; }
   // Where windows find the edits people made (none without it). Call
   // before the first Observe.
   void set_edits(EditsLookup edits) { edits_ = std::move(edits); }
@@ -242,9 +248,10 @@ class VeeService {
   // (steady clock). Guarded by mu_.
   std::multimap<std::chrono::steady_clock::time_point, uint32_t> later_;
   int64_t settle_ms_ = 0;
-  int busy_ = 0;       // guarded by mu_
-  bool stop_ = false;  // guarded by mu_
-  VeeStats stats_;     // guarded by mu_
+  int64_t coalesce_ms_ = 0;  // set_coalesce_ms
+  int busy_ = 0;             // guarded by mu_
+  bool stop_ = false;        // guarded by mu_
+  VeeStats stats_;           // guarded by mu_
   // Room for readings in MeterState::arrived and ::raw, for the memory
   // bound.
   std::atomic<size_t> held_{0};

@@ -203,6 +203,22 @@ TEST_F(VeeServiceTest, AReadingArrivingOutOfOrderWithinTheSettleTimeMakesNoEstim
   EXPECT_EQ(vee_->stats().errors, 0u);
 }
 
+TEST_F(VeeServiceTest, ReadingsArrivingWhileAMeterWaitsAreValidatedInOneWindow) {
+  vee_->set_coalesce_ms(1000);
+  for (int first : {1, 6, 11}) {
+    std::vector<WalSample> batch;
+    for (int i = first; i < first + 5; ++i) batch.push_back(truth_.At(i));
+    ASSERT_TRUE(engine_->Append(model::SeriesKind::kReading, batch).has_value());
+    vee_->Observe(batch);
+  }
+  EXPECT_EQ(vee_->stats().windows, 0u) << "waiting";
+  EXPECT_EQ(vee_->stats().dirty_meters, 1u);
+  vee_->Drain();
+  EXPECT_EQ(vee_->stats().windows, 1u);
+  EXPECT_GE(vee_->stats().readings, 14u);
+  EXPECT_EQ(vee_->stats().dirty_meters, 0u);
+}
+
 TEST_F(VeeServiceTest, AZeroDayFromAMeterThatUsuallyConsumesIsFlagged) {
   // Three days of normal use teach the meter's usual day (its local days
   // in between are complete); then a day of nothing.
