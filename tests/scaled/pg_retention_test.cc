@@ -17,6 +17,7 @@
 #include "store/postgres/pg_retention.h"
 #include "store/postgres/pg_rollups.h"
 #include "store/postgres/pg_series_store.h"
+#include "support/pg_schema_test.h"
 #include "support/postgres_server.h"
 
 namespace metrify::store {
@@ -39,12 +40,6 @@ constexpr uint32_t kSilentMeter = 71;  // sent only on Monday
 // Rows in readings_default: a day without a partition.
 constexpr int64_t kOldDefault = kMonday - 40 * kDay + kQuarter;
 constexpr int64_t kFutureDefault = kMonday + 30 * kDay + kQuarter;
-
-std::unique_ptr<PgConnection> Connect(const std::string& url) {
-  auto db = PgConnection::Connect(url, std::chrono::seconds(10));
-  if (!db) throw std::runtime_error(db.status().message());
-  return std::move(db).value();
-}
 
 // Meters 1..kMeters, quarter hours from Monday 00:15 to Saturday 00:00.
 std::vector<WalSample> Readings() {
@@ -81,21 +76,8 @@ std::vector<WalSample> Hourly() {
   return out;
 }
 
-class PgRetentionTest : public ::testing::Test {
+class PgRetentionTest : public test::PgSchemaTest {
  protected:
-  static void SetUpTestSuite() { pg_ = new test::PostgresServer(); }
-  static void TearDownTestSuite() {
-    delete pg_;
-    pg_ = nullptr;
-  }
-  void SetUp() override {
-    db_ = Connect(pg_->url());
-    ASSERT_TRUE(db_->Exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public").ok());
-    ASSERT_TRUE(ApplyPgMigrations(*db_, PgMigrations()).has_value());
-    pool_ = std::make_unique<PgPool>(pg_->url(), PgPoolOptions{.max_connections = 4});
-    store_ = std::make_unique<PgSeriesStore>(*pool_, *pool_);
-  }
-
   // Five days of every kind, the rollups computed, then: a silent meter's
   // only reading on Monday; a revision on Tuesday and one on Thursday left
   // dirty; a row in the default partition of readings from long ago and
@@ -148,11 +130,6 @@ class PgRetentionTest : public ::testing::Test {
       if (round->claims == 0) return;
     }
   }
-  int64_t Count(const std::string& sql) {
-    auto rows = db_->Query(sql);
-    EXPECT_TRUE(rows.has_value()) << sql << ": " << rows.status().message();
-    return rows.has_value() && rows->size() == 1 ? rows->Int(0, 0) : -1;
-  }
   std::string Text(const std::string& sql) {
     auto rows = db_->Query(sql);
     EXPECT_TRUE(rows.has_value()) << sql << ": " << rows.status().message();
@@ -197,14 +174,7 @@ class PgRetentionTest : public ::testing::Test {
                     " OR r.kwh IS NULL"),
               0);
   }
-
-  static test::PostgresServer* pg_;
-  std::unique_ptr<PgConnection> db_;
-  std::unique_ptr<PgPool> pool_;
-  std::unique_ptr<PgSeriesStore> store_;
 };
-
-test::PostgresServer* PgRetentionTest::pg_ = nullptr;
 
 TEST_F(PgRetentionTest, TheCutoffIsTheMidnightStartingTheOldestDayKept) {
   EXPECT_EQ(RetentionCutoffMs(kKeepDays, kNow), kCutoff);
@@ -347,7 +317,7 @@ TEST_F(PgRetentionTest, OnePassAtATime) {
   StoreFiveDays();
   ASSERT_TRUE(
       db_->Query("SELECT pg_advisory_lock($1)", {std::to_string(kRetentionLockKey)}).has_value());
-  auto other = Connect(pg_->url());
+  auto other = test::ConnectOrThrow(pg_->url());
   Result<RetentionPass> pass = DropExpiredDays(*other, kKeepDays, kNow);
   ASSERT_TRUE(pass.has_value()) << pass.status().message();
   EXPECT_TRUE(pass->locked_out);
@@ -376,7 +346,7 @@ TEST_F(PgRetentionTest, ConcurrentPassesAndRollupRoundsAllSucceed) {
   std::thread passes[2];
   for (int p = 0; p < 2; ++p) {
     passes[p] = std::thread([&, p] {
-      auto db = Connect(pg_->url());
+      auto db = test::ConnectOrThrow(pg_->url());
       for (int i = 0; i < 3; ++i) {
         Result<RetentionPass> pass = DropExpiredDays(*db, kKeepDays, kNow);
         ASSERT_TRUE(pass.has_value()) << pass.status().message();
@@ -386,7 +356,7 @@ TEST_F(PgRetentionTest, ConcurrentPassesAndRollupRoundsAllSucceed) {
     });
   }
   std::thread rounds([&] {
-    auto db = Connect(pg_->url());
+    auto db = test::ConnectOrThrow(pg_->url());
     while (!passes_done.load()) {
       Result<RollupRound> round = RecomputeDirtyHours(*db, 5);
       ASSERT_TRUE(round.has_value()) << round.status().message();

@@ -21,6 +21,7 @@
 #include "store/postgres/pg_rollups.h"
 #include "store/postgres/pg_series_store.h"
 #include "store/postgres/rollup_sum.h"
+#include "support/pg_schema_test.h"
 #include "support/postgres_server.h"
 
 namespace metrify::store {
@@ -110,23 +111,8 @@ TEST(ExactSumTest, ValuesOffTheGridAreNotExact) {
   }
 }
 
-class PgRollupsTest : public ::testing::Test {
+class PgRollupsTest : public test::PgSchemaTest {
  protected:
-  static void SetUpTestSuite() { pg_ = new test::PostgresServer(); }
-  static void TearDownTestSuite() {
-    delete pg_;
-    pg_ = nullptr;
-  }
-  void SetUp() override {
-    auto db = PgConnection::Connect(pg_->url(), std::chrono::seconds(10));
-    ASSERT_TRUE(db.has_value()) << db.status().message();
-    db_ = std::move(db).value();
-    ASSERT_TRUE(db_->Exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public").ok());
-    ASSERT_TRUE(ApplyPgMigrations(*db_, PgMigrations()).has_value());
-    pool_ = std::make_unique<PgPool>(pg_->url(), PgPoolOptions{.max_connections = 4});
-    store_ = std::make_unique<PgSeriesStore>(*pool_, *pool_);
-  }
-
   // Stores `batch` and marks its hours, as ingest does (there, in one
   // transaction).
   void Store(const std::vector<WalSample>& batch) {
@@ -144,11 +130,6 @@ class PgRollupsTest : public ::testing::Test {
       if (!round || round->claims == 0) return total;
       total += round->hours;
     }
-  }
-  int64_t Count(const std::string& sql) {
-    auto rows = db_->Query(sql);
-    EXPECT_TRUE(rows.has_value()) << rows.status().message();
-    return rows.has_value() && rows->size() == 1 ? rows->Int(0, 0) : -1;
   }
   // The raw path of api/fleet_routes.cc: the latest revisions, aggregated.
   std::vector<query::BucketValue> Raw(uint32_t meter, const std::vector<int64_t>& edges,
@@ -194,14 +175,7 @@ class PgRollupsTest : public ::testing::Test {
     }
     return true;
   }
-
-  static test::PostgresServer* pg_;
-  std::unique_ptr<PgConnection> db_;
-  std::unique_ptr<PgPool> pool_;
-  std::unique_ptr<PgSeriesStore> store_;
 };
-
-test::PostgresServer* PgRollupsTest::pg_ = nullptr;
 
 TEST_F(PgRollupsTest, HourOfAReadingIsTheHourItEnds) {
   EXPECT_EQ(RollupHourOf(kMonday + kHour), kMonday);

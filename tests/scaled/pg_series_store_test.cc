@@ -13,6 +13,7 @@
 
 #include "store/postgres/pg_migrations.h"
 #include "store/postgres/pg_series_store.h"
+#include "support/pg_schema_test.h"
 #include "support/postgres_server.h"
 
 namespace metrify::store {
@@ -39,41 +40,15 @@ WalSample Reading(uint32_t key, int64_t ts, double kwh) {
   return s;
 }
 
-class PgSeriesStoreTest : public ::testing::Test {
+class PgSeriesStoreTest : public test::PgSchemaTest {
  protected:
-  static void SetUpTestSuite() { pg_ = new test::PostgresServer(); }
-  static void TearDownTestSuite() {
-    delete pg_;
-    pg_ = nullptr;
-  }
-  void SetUp() override {
-    auto db = PgConnection::Connect(pg_->url(), std::chrono::seconds(10));
-    ASSERT_TRUE(db.has_value()) << db.status().message();
-    db_ = std::move(db).value();
-    ASSERT_TRUE(db_->Exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public").ok());
-    ASSERT_TRUE(ApplyPgMigrations(*db_, PgMigrations()).has_value());
-    pool_ = std::make_unique<PgPool>(pg_->url(), PgPoolOptions{.max_connections = 4});
-    store_ = std::make_unique<PgSeriesStore>(*pool_, *pool_);
-  }
-  int64_t Count(const std::string& sql) {
-    auto rows = db_->Query(sql);
-    EXPECT_TRUE(rows.has_value()) << rows.status().message();
-    return rows.has_value() && rows->size() == 1 ? rows->Int(0, 0) : -1;
-  }
   std::vector<HeadSample> Read(SeriesKind kind, uint32_t key, int64_t from, int64_t to) {
     std::vector<HeadSample> out;
     Status s = store_->ReadLatest(SeriesKey{kind, key}, from, to, &out);
     EXPECT_TRUE(s.ok()) << s.message();
     return out;
   }
-
-  static test::PostgresServer* pg_;
-  std::unique_ptr<PgConnection> db_;
-  std::unique_ptr<PgPool> pool_;
-  std::unique_ptr<PgSeriesStore> store_;
 };
-
-test::PostgresServer* PgSeriesStoreTest::pg_ = nullptr;
 
 TEST_F(PgSeriesStoreTest, NewSamplesAreInsertedAndReadBackBitExact) {
   const double awkward[] = {0.1 + 0.2, 1e-300, 123456789.123456789, 0.0, 2.5};
@@ -127,7 +102,8 @@ TEST_F(PgSeriesStoreTest, RepeatsAreUnchangedAndChangesBecomeRevisionsKeepingThe
 TEST_F(PgSeriesStoreTest, NewBatchesAreCopiedAndBatchesMeetingStoredSamplesAreCompared) {
   std::vector<WalSample> first;
   for (uint32_t key = 1; key <= 2; ++key) {
-    for (int i = 1; i <= 4; ++i) first.push_back(Reading(key, kMonday + i * kQuarter, key * 10 + i));
+    for (int i = 1; i <= 4; ++i)
+      first.push_back(Reading(key, kMonday + i * kQuarter, key * 10 + i));
   }
   Result<AppendCounts> counts = store_->Append(SeriesKind::kReading, first);
   ASSERT_TRUE(counts.has_value()) << counts.status().message();
@@ -138,11 +114,10 @@ TEST_F(PgSeriesStoreTest, NewBatchesAreCopiedAndBatchesMeetingStoredSamplesAreCo
   EXPECT_EQ((*latest)->values[0], 24);
 
   // Stored and identical, stored and changed, and new, in one batch.
-  std::vector<WalSample> mixed = {Reading(1, kMonday + kQuarter, 11),
-                                  Reading(1, kMonday + 2 * kQuarter, 12),
-                                  Reading(1, kMonday + 3 * kQuarter, 99),
-                                  Reading(1, kMonday + 5 * kQuarter, 15),
-                                  Reading(3, kMonday + kQuarter, 31)};
+  std::vector<WalSample> mixed = {
+      Reading(1, kMonday + kQuarter, 11), Reading(1, kMonday + 2 * kQuarter, 12),
+      Reading(1, kMonday + 3 * kQuarter, 99), Reading(1, kMonday + 5 * kQuarter, 15),
+      Reading(3, kMonday + kQuarter, 31)};
   counts = store_->Append(SeriesKind::kReading, mixed);
   ASSERT_TRUE(counts.has_value()) << counts.status().message();
   EXPECT_EQ(counts->inserted, 2u);

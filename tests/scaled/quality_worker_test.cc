@@ -23,6 +23,7 @@
 #include "store/postgres/pg_registry.h"
 #include "store/postgres/pg_rollups.h"
 #include "store/postgres/pg_series_store.h"
+#include "support/pg_schema_test.h"
 #include "support/postgres_server.h"
 #include "vee/local_clock.h"
 #include "vee/overlay.h"
@@ -37,12 +38,6 @@ using model::SeriesKind;
 
 constexpr int64_t kDay = 86'400'000;
 constexpr int64_t kQuarter = 900'000;
-
-std::unique_ptr<store::PgConnection> Connect(const std::string& url) {
-  auto db = store::PgConnection::Connect(url, std::chrono::seconds(10));
-  if (!db) throw std::runtime_error(db.status().message());
-  return std::move(db).value();
-}
 
 WalSample Reading(uint32_t key, int64_t ts, double kwh) {
   WalSample s;
@@ -66,30 +61,23 @@ std::string Date(int64_t day) {
   return FormatRfc3339(ms).substr(0, 10);
 }
 
-class QualityWorkerTest : public ::testing::Test {
+class QualityWorkerTest : public test::PgSchemaTest {
  protected:
-  static void SetUpTestSuite() { pg_ = new test::PostgresServer(); }
-  static void TearDownTestSuite() {
-    delete pg_;
-    pg_ = nullptr;
-  }
+  QualityWorkerTest() { pool_connections_ = 8; }
   void SetUp() override {
-    db_ = Connect(pg_->url());
-    ASSERT_TRUE(db_->Exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public").ok());
-    ASSERT_TRUE(store::ApplyPgMigrations(*db_, store::PgMigrations()).has_value());
-    pool_ = std::make_unique<store::PgPool>(pg_->url(), store::PgPoolOptions{.max_connections = 8});
+    PgSchemaTest::SetUp();
+    if (HasFatalFailure()) return;
     auto reg = store::PgRegistry::Open(*pool_);
     ASSERT_TRUE(reg.has_value()) << reg.error().ToString();
     pg_registry_ = std::move(reg).value();
     registry_ = std::make_unique<registry::Registry>(*pg_registry_);
     keys_ = std::make_unique<ingest::EntityKeys>(*pg_registry_);
-    series_ = std::make_unique<store::PgSeriesStore>(*pool_, *pool_);
     auto edits = vee::PgEditLog::Open(*pool_);
     ASSERT_TRUE(edits.has_value()) << edits.error().ToString();
     edits_ = std::move(edits).value();
-    ingest_ = std::make_unique<ingest::IngestService>(*series_, *keys_, *registry_, false);
+    ingest_ = std::make_unique<ingest::IngestService>(*store_, *keys_, *registry_, false);
     backend_ = std::make_unique<api::SeriesBackend>(
-        api::SeriesBackend{*series_, *keys_, *ingest_, *registry_});
+        api::SeriesBackend{*store_, *keys_, *ingest_, *registry_});
     backend_->rules = &rules_;
     backend_->edits = edits_.get();
     quality_days_ = std::make_unique<store::PgQualityDays>(*pool_);
@@ -117,7 +105,7 @@ class QualityWorkerTest : public ::testing::Test {
     for (size_t i = 0; i < samples.size(); i += 20000) {
       std::span<const WalSample> part(samples.data() + i,
                                       std::min<size_t>(20000, samples.size() - i));
-      auto stored = series_->Append(kind, part);
+      auto stored = store_->Append(kind, part);
       ASSERT_TRUE(stored.has_value()) << stored.error().ToString();
     }
   }
@@ -183,7 +171,7 @@ class QualityWorkerTest : public ::testing::Test {
 
   QualityWorker MakeWorker(obs::MetricsRegistry& metrics, QualityWorkerOptions options = {}) {
     options.sweep_blocks = 1000;
-    return QualityWorker(*pool_, *series_, edits_.get(), *registry_, *keys_, rules_, metrics,
+    return QualityWorker(*pool_, *store_, edits_.get(), *registry_, *keys_, rules_, metrics,
                          options);
   }
   // Dirty rounds until no mark is left, then one sweep of every block.
@@ -197,11 +185,6 @@ class QualityWorkerTest : public ::testing::Test {
     ASSERT_TRUE(swept.has_value()) << swept.error().ToString();
   }
 
-  int64_t Count(const std::string& sql) {
-    auto rows = db_->Query(sql);
-    EXPECT_TRUE(rows.has_value()) << rows.status().message();
-    return rows.has_value() && rows->size() == 1 ? rows->Int(0, 0) : -1;
-  }
   int64_t LocalToday(const std::string& zone) {
     auto clock = vee::LocalClock::For(zone);
     return clock->At(NowMillis()).day;
@@ -235,13 +218,9 @@ class QualityWorkerTest : public ::testing::Test {
     };
   }
 
-  static test::PostgresServer* pg_;
-  std::unique_ptr<store::PgConnection> db_;
-  std::unique_ptr<store::PgPool> pool_;
   std::unique_ptr<store::PgRegistry> pg_registry_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<ingest::EntityKeys> keys_;
-  std::unique_ptr<store::PgSeriesStore> series_;
   std::unique_ptr<vee::PgEditLog> edits_;
   std::unique_ptr<ingest::IngestService> ingest_;
   std::unique_ptr<api::SeriesBackend> backend_;
@@ -251,8 +230,6 @@ class QualityWorkerTest : public ::testing::Test {
   int64_t today_ = 0, base_ = 0;
   uint32_t k1_ = 0, k2_ = 0, k3_ = 0;
 };
-
-test::PostgresServer* QualityWorkerTest::pg_ = nullptr;
 
 TEST_F(QualityWorkerTest, StoresClosedDaysAndRecomputesWhatALateReadingChanges) {
   Fleet();
@@ -375,7 +352,7 @@ TEST_F(QualityWorkerTest, TwoReplicasShareTheMarksWithoutOverlap) {
   obs::MetricsRegistry metrics[2];
   std::optional<QualityWorker> workers[2];
   for (int w = 0; w < 2; ++w) {
-    workers[w].emplace(*pool_, *series_, edits_.get(), *registry_, *keys_, rules_, metrics[w],
+    workers[w].emplace(*pool_, *store_, edits_.get(), *registry_, *keys_, rules_, metrics[w],
                        QualityWorkerOptions{.max_claims = 20});
   }
   std::thread replicas[2];

@@ -20,6 +20,7 @@
 #include "store/postgres/pg_series_store.h"
 #include "support/child_process.h"
 #include "support/http_client.h"
+#include "support/pg_schema_test.h"
 #include "support/postgres_server.h"
 #include "worker/retention_worker.h"
 
@@ -33,26 +34,8 @@ constexpr int64_t kDay = 86'400'000;
 constexpr int64_t kHour = 3'600'000;
 constexpr int64_t kMonday = 1'736'726'400'000;  // 2025-01-13T00:00:00Z
 
-std::unique_ptr<store::PgConnection> Connect(const std::string& url) {
-  auto db = store::PgConnection::Connect(url, std::chrono::seconds(10));
-  if (!db) throw std::runtime_error(db.status().message());
-  return std::move(db).value();
-}
-
-class RetentionWorkerTest : public ::testing::Test {
+class RetentionWorkerTest : public test::PgSchemaTest {
  protected:
-  static void SetUpTestSuite() { pg_ = new test::PostgresServer(); }
-  static void TearDownTestSuite() {
-    delete pg_;
-    pg_ = nullptr;
-  }
-  void SetUp() override {
-    db_ = Connect(pg_->url());
-    ASSERT_TRUE(db_->Exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public").ok());
-    ASSERT_TRUE(store::ApplyPgMigrations(*db_, store::PgMigrations()).has_value());
-    pool_ = std::make_unique<store::PgPool>(pg_->url(), store::PgPoolOptions{.max_connections = 4});
-    store_ = std::make_unique<store::PgSeriesStore>(*pool_, *pool_);
-  }
   // Hourly readings of meters 1-3 for `days` days from `first_day` (epoch
   // ms of a midnight).
   void StoreDays(int64_t first_day, int days) {
@@ -71,24 +54,12 @@ class RetentionWorkerTest : public ::testing::Test {
     }
     ASSERT_TRUE(store_->Append(SeriesKind::kReading, out).has_value());
   }
-  int64_t Count(const std::string& sql) {
-    auto rows = db_->Query(sql);
-    EXPECT_TRUE(rows.has_value()) << rows.status().message();
-    return rows.has_value() && rows->size() == 1 ? rows->Int(0, 0) : -1;
-  }
   int64_t ReadingPartitions() {
     return Count(
         "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
         " WHERE c.relname ~ '^readings_[0-9]{8}$'");
   }
-
-  static test::PostgresServer* pg_;
-  std::unique_ptr<store::PgConnection> db_;
-  std::unique_ptr<store::PgPool> pool_;
-  std::unique_ptr<store::PgSeriesStore> store_;
 };
-
-test::PostgresServer* RetentionWorkerTest::pg_ = nullptr;
 
 TEST_F(RetentionWorkerTest, TheLoopDropsAtStartAndReportsOnHealthAndMetrics) {
   StoreDays(kMonday, 5);  // Monday 01:00 to Saturday 00:00

@@ -21,6 +21,7 @@
 #include "store/postgres/pg_series_store.h"
 #include "support/child_process.h"
 #include "support/http_client.h"
+#include "support/pg_schema_test.h"
 #include "support/postgres_server.h"
 #include "worker/rollup_worker.h"
 
@@ -54,26 +55,8 @@ std::vector<WalSample> Fleet(uint32_t meters, int days) {
   return out;
 }
 
-std::unique_ptr<store::PgConnection> Connect(const std::string& url) {
-  auto db = store::PgConnection::Connect(url, std::chrono::seconds(10));
-  if (!db) throw std::runtime_error(db.status().message());
-  return std::move(db).value();
-}
-
-class RollupWorkerTest : public ::testing::Test {
+class RollupWorkerTest : public test::PgSchemaTest {
  protected:
-  static void SetUpTestSuite() { pg_ = new test::PostgresServer(); }
-  static void TearDownTestSuite() {
-    delete pg_;
-    pg_ = nullptr;
-  }
-  void SetUp() override {
-    db_ = Connect(pg_->url());
-    ASSERT_TRUE(db_->Exec("DROP SCHEMA public CASCADE; CREATE SCHEMA public").ok());
-    ASSERT_TRUE(store::ApplyPgMigrations(*db_, store::PgMigrations()).has_value());
-    pool_ = std::make_unique<store::PgPool>(pg_->url(), store::PgPoolOptions{.max_connections = 4});
-    store_ = std::make_unique<store::PgSeriesStore>(*pool_, *pool_);
-  }
   // Stores and marks in chunks of `chunk` readings, as ingest batches do.
   void Store(const std::vector<WalSample>& all, size_t chunk = 20000) {
     for (size_t i = 0; i < all.size(); i += chunk) {
@@ -81,11 +64,6 @@ class RollupWorkerTest : public ::testing::Test {
       // Append marks the hours in its transaction, as ingest does.
       ASSERT_TRUE(store_->Append(SeriesKind::kReading, part).has_value());
     }
-  }
-  int64_t Count(const std::string& sql) {
-    auto rows = db_->Query(sql);
-    EXPECT_TRUE(rows.has_value()) << rows.status().message();
-    return rows.has_value() && rows->size() == 1 ? rows->Int(0, 0) : -1;
   }
   // The hour rows equal sums of the readings made by PostgreSQL itself.
   void ExpectRollupsMatchReadings() {
@@ -100,14 +78,7 @@ class RollupWorkerTest : public ::testing::Test {
                     " OR r.kwh IS NULL"),
               0);
   }
-
-  static test::PostgresServer* pg_;
-  std::unique_ptr<store::PgConnection> db_;
-  std::unique_ptr<store::PgPool> pool_;
-  std::unique_ptr<store::PgSeriesStore> store_;
 };
-
-test::PostgresServer* RollupWorkerTest::pg_ = nullptr;
 
 TEST_F(RollupWorkerTest, TwoReplicasShareTheBacklogAndNeverHoldTheSameHour) {
   Store(Fleet(200, 1));
@@ -117,7 +88,7 @@ TEST_F(RollupWorkerTest, TwoReplicasShareTheBacklogAndNeverHoldTheSameHour) {
   std::thread replicas[2];
   for (int w = 0; w < 2; ++w) {
     replicas[w] = std::thread([&, w] {
-      auto db = Connect(pg_->url());
+      auto db = test::ConnectOrThrow(pg_->url());
       for (;;) {
         Result<store::RollupRound> round = store::RecomputeDirtyHours(*db, 3, &claimed[w]);
         ASSERT_TRUE(round.has_value()) << round.status().message();
@@ -278,7 +249,7 @@ TEST_F(RollupWorkerTest, DISABLED_MeasureMarkingAndRollupThroughput) {
     std::vector<std::thread> threads;
     for (int w = 0; w < replicas; ++w) {
       threads.emplace_back([&] {
-        auto db = Connect(pg_->url());
+        auto db = test::ConnectOrThrow(pg_->url());
         while (store::RecomputeDirtyHours(*db, 100).value().claims > 0) {
         }
       });
