@@ -291,6 +291,31 @@ std::vector<TopicPartition> KafkaConsumer::Assignment() const {
   return ToVector(list.get());
 }
 
+void KafkaConsumer::AskCommitted(const rd_kafka_topic_partition_list_t& positions,
+                                 std::map<TopicPartition, PartitionOffsets>* cached) const {
+  // A partition this member has taken nothing from has no position, and
+  // its committed offset is known only once the statistics have come
+  // (statistics.interval.ms): until then ask the group coordinator, or the
+  // lag would count from the oldest offset kept.
+  PartitionList ask(rd_kafka_topic_partition_list_new(positions.cnt));
+  for (int i = 0; i < positions.cnt; ++i) {
+    const rd_kafka_topic_partition_t& element = positions.elems[i];
+    const PartitionOffsets& known = (*cached)[{element.topic, element.partition}];
+    if (element.offset < 0 && known.app < 0 && known.committed < 0) {
+      rd_kafka_topic_partition_list_add(ask.get(), element.topic, element.partition);
+    }
+  }
+  if (ask->cnt == 0 || rd_kafka_committed(rk_, ask.get(), 2000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return;
+  }
+  for (int i = 0; i < ask->cnt; ++i) {
+    const rd_kafka_topic_partition_t& element = ask->elems[i];
+    if (element.err == RD_KAFKA_RESP_ERR_NO_ERROR && element.offset >= 0) {
+      (*cached)[{element.topic, element.partition}].committed = element.offset;
+    }
+  }
+}
+
 std::vector<PartitionLag> KafkaConsumer::Lag() const {
   rd_kafka_topic_partition_list_t* raw = nullptr;
   if (rd_kafka_assignment(rk_, &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return {};
@@ -301,6 +326,7 @@ std::vector<PartitionLag> KafkaConsumer::Lag() const {
     std::lock_guard lock(offsets_mu_);
     cached = offsets_;
   }
+  AskCommitted(*list, &cached);
   std::vector<PartitionLag> lags;
   for (int i = 0; i < list->cnt; ++i) {
     const rd_kafka_topic_partition_t& element = list->elems[i];

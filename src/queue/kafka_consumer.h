@@ -99,7 +99,9 @@ class KafkaConsumer {
   // Lag per owned partition (sorted as Assignment()), from what librdkafka
   // has cached: watermarks of the last fetches, this member's position and
   // the group's committed offsets from statistics refreshed every second
-  // while PollBatch() is called. No broker round trip; approximate.
+  // while PollBatch() is called; approximate. One round trip to the group
+  // coordinator (at most 2 s) only for partitions with neither a position
+  // nor a committed offset known yet.
   std::vector<PartitionLag> Lag() const;
 
   // Leaves the group cleanly (rd_kafka_consumer_close): its partitions go
@@ -124,6 +126,10 @@ class KafkaConsumer {
   // Removes from `batch` messages of partitions revoked since the last
   // call.
   void DropRevoked(std::vector<ConsumedMessage>* batch);
+  // Fills in the committed offsets of the partitions of `positions` that
+  // have no position and no offset in `cached` yet (Lag()).
+  void AskCommitted(const rd_kafka_topic_partition_list_t& positions,
+                    std::map<TopicPartition, PartitionOffsets>* cached) const;
 
   const std::string group_id_;
   rd_kafka_t* rk_ = nullptr;
