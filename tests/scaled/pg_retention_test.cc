@@ -160,20 +160,6 @@ class PgRetentionTest : public test::PgSchemaTest {
         kCutoff));
     return out;
   }
-  // The hour rows equal sums of the readings made by PostgreSQL itself
-  // (as in rollup_worker_test.cc).
-  void ExpectRollupsMatchReadings() {
-    EXPECT_EQ(Count("SELECT count(*) FROM ("
-                    " SELECT meter_key, (ts - 1) / 3600000 * 3600000 AS hour, count(*) AS n,"
-                    " sum(energy_kwh) AS kwh FROM (SELECT DISTINCT ON (meter_key, ts) *"
-                    " FROM readings ORDER BY meter_key, ts, revision DESC) latest"
-                    " GROUP BY 1, 2) r"
-                    " FULL JOIN readings_hourly h USING (meter_key, hour)"
-                    " WHERE h.samples IS DISTINCT FROM r.n OR h.energy_n IS DISTINCT FROM r.n"
-                    " OR abs(h.energy_units::float8 * 2::float8 ^ -80 - r.kwh) > 1e-9"
-                    " OR r.kwh IS NULL"),
-              0);
-  }
 };
 
 TEST_F(PgRetentionTest, TheCutoffIsTheMidnightStartingTheOldestDayKept) {

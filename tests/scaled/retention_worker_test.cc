@@ -12,7 +12,6 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <thread>
 
 #include "common/time.h"
@@ -155,18 +154,7 @@ TEST_F(RetentionWorkerTest, TheCommandDropsExpiredDaysBesideItsRollups) {
                "--listen",     "127.0.0.1:0", "--retention-every", "1"};
   spec.log_path = root + "/worker.log";
   process.Start(spec);
-  const std::regex listen(R"re("listen":"127\.0\.0\.1:(\d+)")re");
-  uint16_t port = 0;
-  ASSERT_TRUE(test::PollUntil(
-      [&] {
-        std::smatch m;
-        const std::string log = test::ReadWholeFile(spec.log_path);
-        if (!std::regex_search(log, m, listen)) return process.ExitedYet().has_value();
-        port = static_cast<uint16_t>(std::stoi(m[1]));
-        return true;
-      },
-      test::kServerStartTimeout));
-  ASSERT_NE(port, 0) << test::ReadWholeFile(spec.log_path);
+  const uint16_t port = test::WaitForLoggedPort(process, spec.log_path, "worker process");
   test::TestHttpClient client("127.0.0.1", port);
   // Today and the two days before it stay: three of the six go.
   ASSERT_TRUE(test::PollUntil(

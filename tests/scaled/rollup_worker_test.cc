@@ -12,7 +12,6 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -64,19 +63,6 @@ class RollupWorkerTest : public test::PgSchemaTest {
       // Append marks the hours in its transaction, as ingest does.
       ASSERT_TRUE(store_->Append(SeriesKind::kReading, part).has_value());
     }
-  }
-  // The hour rows equal sums of the readings made by PostgreSQL itself.
-  void ExpectRollupsMatchReadings() {
-    EXPECT_EQ(Count("SELECT count(*) FROM ("
-                    " SELECT meter_key, (ts - 1) / 3600000 * 3600000 AS hour, count(*) AS n,"
-                    " sum(energy_kwh) AS kwh FROM (SELECT DISTINCT ON (meter_key, ts) *"
-                    " FROM readings ORDER BY meter_key, ts, revision DESC) latest"
-                    " GROUP BY 1, 2) r"
-                    " FULL JOIN readings_hourly h USING (meter_key, hour)"
-                    " WHERE h.samples IS DISTINCT FROM r.n OR h.energy_n IS DISTINCT FROM r.n"
-                    " OR abs(h.energy_units::float8 * 2::float8 ^ -80 - r.kwh) > 1e-9"
-                    " OR r.kwh IS NULL"),
-              0);
   }
 };
 
@@ -181,18 +167,7 @@ TEST_F(RollupWorkerTest, TheCommandServesHealthAndStopsOnSigterm) {
   spec.argv = {METRIFY_BINARY, "worker", "process", "--config", config, "--listen", "127.0.0.1:0"};
   spec.log_path = root + "/worker.log";
   process.Start(spec);
-  const std::regex listen(R"re("listen":"127\.0\.0\.1:(\d+)")re");
-  uint16_t port = 0;
-  ASSERT_TRUE(test::PollUntil(
-      [&] {
-        std::smatch m;
-        const std::string log = test::ReadWholeFile(spec.log_path);
-        if (!std::regex_search(log, m, listen)) return process.ExitedYet().has_value();
-        port = static_cast<uint16_t>(std::stoi(m[1]));
-        return true;
-      },
-      test::kServerStartTimeout));
-  ASSERT_NE(port, 0) << test::ReadWholeFile(spec.log_path);
+  const uint16_t port = test::WaitForLoggedPort(process, spec.log_path, "worker process");
   Store(Fleet(10, 1));
   test::TestHttpClient client("127.0.0.1", port);
   ASSERT_TRUE(test::PollUntil(

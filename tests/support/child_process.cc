@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -197,6 +198,26 @@ bool PollUntil(const std::function<bool()>& ready, std::chrono::milliseconds tim
     if (Clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+uint16_t WaitForLoggedPort(ChildProcess& process, const std::string& log_path,
+                           const std::string& what, size_t log_start) {
+  const std::regex listen(R"re("listen":"127\.0\.0\.1:(\d+)")re");
+  const auto deadline = Clock::now() + kServerStartTimeout;
+  while (Clock::now() < deadline) {
+    if (std::optional<int> exited = process.ExitedYet()) {
+      throw std::runtime_error(what + " exited (" + std::to_string(*exited) +
+                               "): " + ReadWholeFile(log_path));
+    }
+    const std::string log = ReadWholeFile(log_path);
+    std::smatch m;
+    if (log.size() > log_start &&
+        std::regex_search(log.begin() + static_cast<long>(log_start), log.end(), m, listen)) {
+      return static_cast<uint16_t>(std::stoi(m[1]));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  throw std::runtime_error(what + " did not start: " + ReadWholeFile(log_path));
 }
 
 void StartOnAFreePort(const char* name, uint16_t* port, const std::function<bool()>& try_start,

@@ -74,6 +74,13 @@ std::string LogTail(const std::string& path, size_t count = 20);
 // (false).
 bool PollUntil(const std::function<bool()>& ready, std::chrono::milliseconds timeout);
 
+// The port a started worker role logged it listens on (`--listen
+// 127.0.0.1:0`: "listen":"127.0.0.1:N" in its JSON log), reading its log
+// from byte `log_start` on. Throws with the log when the process exits or
+// logs no port within kServerStartTimeout; `what` names it there.
+uint16_t WaitForLoggedPort(ChildProcess& process, const std::string& log_path,
+                           const std::string& what, size_t log_start = 0);
+
 // A server's first start: picks a free port into *port and calls
 // `try_start` (false: the port was taken meanwhile), a few times. On
 // failure, or when `try_start` throws, removes `root` (no destructor runs

@@ -52,6 +52,21 @@ class PgSchemaTest : public ::testing::Test {
     return rows.has_value() && rows->size() == 1 ? rows->Int(0, 0) : -1;
   }
 
+  // readings_hourly holds what PostgreSQL itself sums from the latest
+  // revisions in readings: every hour, its samples and its energy.
+  void ExpectRollupsMatchReadings() {
+    EXPECT_EQ(Count("SELECT count(*) FROM ("
+                    " SELECT meter_key, (ts - 1) / 3600000 * 3600000 AS hour, count(*) AS n,"
+                    " sum(energy_kwh) AS kwh FROM (SELECT DISTINCT ON (meter_key, ts) *"
+                    " FROM readings ORDER BY meter_key, ts, revision DESC) latest"
+                    " GROUP BY 1, 2) r"
+                    " FULL JOIN readings_hourly h USING (meter_key, hour)"
+                    " WHERE h.samples IS DISTINCT FROM r.n OR h.energy_n IS DISTINCT FROM r.n"
+                    " OR abs(h.energy_units::float8 * 2::float8 ^ -80 - r.kwh) > 1e-9"
+                    " OR r.kwh IS NULL"),
+              0);
+  }
+
   inline static PostgresServer* pg_ = nullptr;
   size_t pool_connections_ = 4;
   std::unique_ptr<store::PgConnection> db_;

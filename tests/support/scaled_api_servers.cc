@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -200,22 +199,7 @@ struct ScaledApiServers::Impl {
     spec.argv = argv;
     spec.log_path = worker_log_path;
     worker->Start(spec);
-    const std::regex listen(R"re("listen":"127\.0\.0\.1:(\d+)")re");
-    const auto deadline = std::chrono::steady_clock::now() + kServerStartTimeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (auto exited = worker->ExitedYet()) {
-        throw std::runtime_error(
-            fmt::format("worker exited ({}): {}", *exited, ReadWholeFile(worker_log_path)));
-      }
-      std::smatch m;
-      const std::string log = ReadWholeFile(worker_log_path);
-      if (std::regex_search(log, m, listen)) {
-        worker_port = static_cast<uint16_t>(std::stoi(m[1]));
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    throw std::runtime_error("worker did not start: " + ReadWholeFile(worker_log_path));
+    worker_port = WaitForLoggedPort(*worker, worker_log_path, "worker");
   }
 };
 

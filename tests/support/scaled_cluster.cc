@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <stdexcept>
 #include <thread>
 
@@ -83,23 +82,7 @@ void ScaledCluster::StartRole(std::vector<std::unique_ptr<Worker>>* processes, s
   spec.argv = argv;
   spec.log_path = w.log_path;
   w.process.Start(spec);
-  const std::regex listen(R"re("listen":"127\.0\.0\.1:(\d+)")re");
-  const auto deadline = std::chrono::steady_clock::now() + kServerStartTimeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (auto exited = w.process.ExitedYet()) {
-      throw std::runtime_error(
-          fmt::format("{} {} exited ({}): {}", role, i, *exited, ReadWholeFile(w.log_path)));
-    }
-    const std::string log = ReadWholeFile(w.log_path).substr(log_start);
-    std::smatch m;
-    if (std::regex_search(log, m, listen)) {
-      w.port = static_cast<uint16_t>(std::stoi(m[1]));
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  throw std::runtime_error(
-      fmt::format("{} {} did not start: {}", role, i, ReadWholeFile(w.log_path)));
+  w.port = WaitForLoggedPort(w.process, w.log_path, fmt::format("{} {}", role, i), log_start);
 }
 
 int ScaledCluster::StopWorker(size_t i, int signal) { return workers_.at(i)->process.Stop(signal); }
