@@ -165,6 +165,33 @@ struct Group {
 
 const int kEnergy = *model::SeriesFieldIndex(kReading, "energy_kwh");
 
+// What a chunk of meters needs from a remote store (PostgreSQL), read for
+// all of them at once: one round trip for the rollup sums, one for the
+// overlay rows, instead of two per meter. The raw reads of the meters the
+// rollups cannot answer stay per meter: rare, and possibly large.
+struct FleetFetch {
+  std::vector<std::optional<store::FieldBuckets>> sums;
+  std::vector<std::vector<engine::HeadSample>> overlays;
+
+  // Meter i of the chunk: its sums (null: read raw) and overlay rows.
+  struct Meter {
+    const store::FieldBuckets* sums;
+    const std::vector<engine::HeadSample>* overlay;
+  };
+
+  Status Read(const store::SeriesStore& engine, std::span<const uint32_t> keys,
+              const std::vector<int64_t>& edges, bool validated) {
+    engine.SumFromStatsMany(kReading, keys, edges, kEnergy, &sums);
+    overlays.assign(keys.size(), {});
+    if (!validated) return Status::Ok();
+    // Interval ends in (first edge, last edge]: one more millisecond.
+    return engine.ReadLatestMany(model::SeriesKind::kVeeOverlay, keys, edges.front(),
+                                 edges.back() + 1, &overlays);
+  }
+
+  Meter At(size_t i) const { return {sums[i] ? &*sums[i] : nullptr, &overlays[i]}; }
+};
+
 // One meter's energy per bucket; the vectors are reused from meter to meter.
 struct MeterBuckets {
   std::vector<engine::HeadSample> samples;
@@ -175,20 +202,30 @@ struct MeterBuckets {
 
   store::FieldBuckets sums;
 
-  // The raw sums, corrected to the validated view when `validated`.
+  // The raw sums, corrected to the validated view when `validated`. With
+  // `fetched`, the meter's sums and overlay rows read for its chunk.
   Status Compute(const store::SeriesStore& engine, uint32_t key, const std::vector<int64_t>& edges,
-                 uint16_t fields, bool validated) {
-    METRIFY_RETURN_IF_ERROR(ComputeRaw(engine, key, edges, fields));
+                 uint16_t fields, bool validated, const FleetFetch::Meter* fetched) {
+    METRIFY_RETURN_IF_ERROR(ComputeRaw(engine, key, edges, fields, fetched));
     counts.clear();
     if (!validated) return Status::Ok();
+    if (fetched != nullptr) {
+      vee::ApplyOverlay(*fetched->overlay, edges, kEnergy, &buckets, &counts);
+      return Status::Ok();
+    }
     return vee::CorrectToValidated(engine, key, edges, kEnergy, &buckets, &counts, &overlay);
   }
 
   Status ComputeRaw(const store::SeriesStore& engine, uint32_t key,
-                    const std::vector<int64_t>& edges, uint16_t fields) {
-    // The energy sum straight from block statistics when the blocks allow;
-    // otherwise the readings are read and added up.
-    if (engine.SumFromStats(engine::SeriesKey{kReading, key}, edges, kEnergy, &sums)) {
+                    const std::vector<int64_t>& edges, uint16_t fields,
+                    const FleetFetch::Meter* fetched) {
+    // The energy sum straight from block statistics (embedded) or hourly
+    // rollups (PostgreSQL) when they allow; otherwise the readings are read
+    // and added up.
+    if (fetched != nullptr
+            ? fetched->sums != nullptr
+            : engine.SumFromStats(engine::SeriesKey{kReading, key}, edges, kEnergy, &sums)) {
+      if (fetched != nullptr) sums = *fetched->sums;
       FromSums(edges);
       return Status::Ok();
     }
@@ -233,13 +270,23 @@ Status ComputeChunk(const store::SeriesStore& engine,
                     size_t end, const std::vector<int64_t>& edges, uint16_t fields, bool validated,
                     std::vector<MeterRollup>* out) {
   out->resize(end - begin);
+  std::optional<FleetFetch> fetched;
+  if (engine.RemoteReads()) {
+    std::vector<uint32_t> keys;
+    keys.reserve(end - begin);
+    for (size_t i = begin; i < end; ++i) keys.push_back(meters[i].second);
+    METRIFY_RETURN_IF_ERROR(fetched.emplace().Read(engine, keys, edges, validated));
+  }
   const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1,
                                             std::max<size_t>(1, (end - begin) / 256));
   std::vector<Status> results(workers);
   auto work = [&](size_t w) {
     MeterBuckets scratch;
     for (size_t i = begin + w; i < end; i += workers) {
-      results[w] = scratch.Compute(engine, meters[i].second, edges, fields, validated);
+      const std::optional<FleetFetch::Meter> meter =
+          fetched ? std::optional(fetched->At(i - begin)) : std::nullopt;
+      results[w] = scratch.Compute(engine, meters[i].second, edges, fields, validated,
+                                   meter ? &*meter : nullptr);
       if (!results[w].ok()) return;
       (*out)[i - begin].buckets = scratch.buckets;
       (*out)[i - begin].counts = scratch.counts;

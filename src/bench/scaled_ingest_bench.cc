@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
@@ -22,6 +24,7 @@
 #include "bench/local_servers.h"
 #include "bench/realistic_readings.h"
 #include "common/strings.h"
+#include "common/time.h"
 #include "http/client.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_migrations.h"
@@ -238,6 +241,26 @@ class Cluster {
     return p;
   }
 
+  // `metrify worker process` (rollups, quality reports), once; it stops
+  // with the others.
+  Status StartProcessWorker() {
+    const std::string log_path = dir_ + "/worker-process.log";
+    return process_worker_.Start(
+        {.argv = {SelfExe(), "worker", "process", "--listen", "127.0.0.1:0"},
+         .env = Environment("info"),
+         .log_path = log_path,
+         .stdout_path = "",
+         .work_dir = dir_,
+         .user = ""});
+  }
+  Status StopProcessWorker() {
+    if (!process_worker_.running()) return Status::Ok();
+    const int status = process_worker_.Stop(SIGTERM);
+    if (status == 0) return Status::Ok();
+    return Status::IOError(fmt::format("metrify worker process exited with status {}", status));
+  }
+  std::optional<int> ProcessWorkerExited() { return process_worker_.ExitedYet(); }
+
   PipelineCpu Cpu() const {
     PipelineCpu c;
     c.serve = ProcessCpuSeconds(serve_.pid());
@@ -265,6 +288,9 @@ class Cluster {
       if (workers_[i]->process.running()) {
         note(workers_[i]->process.Stop(SIGTERM), fmt::format("worker {}", i));
       }
+    }
+    if (process_worker_.running()) {
+      note(process_worker_.Stop(SIGTERM), "metrify worker process");
     }
     if (serve_.running()) note(serve_.Stop(SIGTERM), "metrify serve");
     db_.reset();
@@ -341,6 +367,7 @@ class Cluster {
   bool durable_ = true;
   std::unique_ptr<store::PgConnection> db_;
   BenchChild serve_;
+  BenchChild process_worker_;
   std::string api_url_;
   std::string group_;
   std::vector<std::unique_ptr<Worker>> workers_;
@@ -493,6 +520,54 @@ Status CheckDigest(const TableDigest& got, const TableDigest& want, std::string_
       got.rows, got.hash_sum, want.rows, want.hash_sum));
 }
 
+// Once `metrify worker process` has rolled up every hour the pipeline
+// marked: the fleet's daily energy for the first day, validated and raw,
+// median of 5 each (the API answers from the hourly rollups and VEE's
+// overlay, in scaled mode from PostgreSQL; docs/scaled.md "Rollups").
+Status TimeFleetQueries(Cluster& cluster, ScaledIngestResult* result) {
+  METRIFY_RETURN_IF_ERROR(cluster.StartProcessWorker());
+  // Timed from the start of the process (which connects and migrates in
+  // milliseconds) until no mark of each kind is left.
+  const auto started = Clock::now();
+  while (result->rollup_seconds == 0 || result->quality_seconds == 0) {
+    METRIFY_ASSIGN_OR_RETURN(store::PgRows left,
+                             cluster.db().Query("SELECT EXISTS (SELECT 1 FROM rollup_dirty),"
+                                                " EXISTS (SELECT 1 FROM quality_dirty)"));
+    const double now = std::chrono::duration<double>(Clock::now() - started).count();
+    if (result->rollup_seconds == 0 && left.Text(0, 0) == "f") result->rollup_seconds = now;
+    if (result->quality_seconds == 0 && left.Text(0, 1) == "f") result->quality_seconds = now;
+    if (auto exited = cluster.ProcessWorkerExited()) {
+      return Status::IOError(fmt::format("metrify worker process exited with status {}", *exited));
+    }
+    if (Clock::now() - started > 5 * kStallTimeout) {
+      return Status::IOError(
+          "metrify worker process did not roll up and report the readings within 300 s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  METRIFY_ASSIGN_OR_RETURN(auto client, http::HttpClient::Connect(cluster.api_url()));
+  const std::string target = fmt::format(
+      "/api/v1/analytics/consumption?start={}&end={}&interval=1d&group_by=meter",
+      FormatRfc3339(kStartMs), FormatRfc3339(kStartMs + int64_t{kSlotsPerDay} * kQuarterHourMs));
+  auto median_ms = [&](const std::string& t) -> Result<double> {
+    std::vector<double> ms;
+    for (int i = 0; i < 5; ++i) {
+      const auto t0 = Clock::now();
+      METRIFY_ASSIGN_OR_RETURN(http::ClientResponse r, client->Send("GET", t));
+      if (r.status != 200) {
+        return Status::IOError(
+            fmt::format("{} answered HTTP {}: {}", t, r.status, r.body.substr(0, 200)));
+      }
+      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms[ms.size() / 2];
+  };
+  METRIFY_ASSIGN_OR_RETURN(result->fleet_daily_ms, median_ms(target));
+  METRIFY_ASSIGN_OR_RETURN(result->fleet_daily_raw_ms, median_ms(target + "&version=raw"));
+  return cluster.StopProcessWorker();
+}
+
 PipelineCpu Minus(const PipelineCpu& a, const PipelineCpu& b) {
   return {.serve = a.serve - b.serve,
           .workers = a.workers - b.workers,
@@ -614,6 +689,7 @@ Result<ScaledIngestResult> RunScaledIngestBench(const ScaledIngestOptions& o) {
   METRIFY_RETURN_IF_ERROR(cluster.CheckNothingDropped());
   METRIFY_ASSIGN_OR_RETURN(const TableDigest piped, ReadingsDigest(db));
   METRIFY_RETURN_IF_ERROR(CheckDigest(piped, baseline, "after the pipeline"));
+  if (o.fleet_query) METRIFY_RETURN_IF_ERROR(TimeFleetQueries(cluster, &result));
 
   // 3. The baseline again.
   METRIFY_RETURN_IF_ERROR(db.Exec("TRUNCATE readings"));

@@ -65,6 +65,9 @@ struct ScaledIngestOptions {
   // with the broker started here, whose log per partition is bounded, and
   // no limit with the user's Kafka).
   int64_t max_lag = -1;
+  // After the pipeline: `metrify worker process` rolls the readings up and
+  // the fleet's daily energy is asked of the API (fleet_* figures).
+  bool fleet_query = true;
 };
 
 // CPU seconds (user + system) over the pipeline's run, per process (the
@@ -102,6 +105,15 @@ struct ScaledIngestResult {
   double ratio = 0;                // pipeline / copy readings per second
   bool durable = true;             // the database has fsync on and synchronous_commit not off
   bool local_servers = true;       // PostgreSQL or the broker was started here
+  // Fleet analytics on what the pipeline stored: the daily energy of every
+  // meter for the first day (GET /api/v1/analytics/consumption?interval=1d
+  // &group_by=meter), median of 5, once `metrify worker process` has rolled
+  // every hour up and reported every day (how long each took from its
+  // start; the worker does both at once). 0: not run.
+  double rollup_seconds = 0;
+  double quality_seconds = 0;
+  double fleet_daily_ms = 0;      // validated (the default view)
+  double fleet_daily_raw_ms = 0;  // version=raw
 };
 
 Result<ScaledIngestResult> RunScaledIngestBench(const ScaledIngestOptions& options);

@@ -54,6 +54,16 @@ class CachedSeriesStore final : public store::SeriesStore {
                     uint16_t fields = kAllFields) const override;
   bool SumFromStats(engine::SeriesKey key, std::span<const int64_t> edges, int field,
                     store::FieldBuckets* out) const override;
+  void SumFromStatsMany(model::SeriesKind kind, std::span<const uint32_t> keys,
+                        std::span<const int64_t> edges, int field,
+                        std::vector<std::optional<store::FieldBuckets>>* out) const override {
+    inner_.SumFromStatsMany(kind, keys, edges, field, out);
+  }
+  Status ReadLatestMany(model::SeriesKind kind, std::span<const uint32_t> keys, int64_t start_ms,
+                        int64_t end_ms, std::vector<std::vector<engine::HeadSample>>* out,
+                        uint16_t fields = kAllFields) const override {
+    return inner_.ReadLatestMany(kind, keys, start_ms, end_ms, out, fields);
+  }
   Result<std::optional<engine::HeadSample>> Latest(engine::SeriesKey key) const override;
   Result<std::vector<std::optional<engine::HeadSample>>> LatestMany(
       model::SeriesKind kind, std::span<const uint32_t> keys) const override;

@@ -109,6 +109,10 @@ void RunScaledIngest(const bench::ScaledIngestOptions& options, bool json, bool 
          {"copy_second_seconds", r->copy_second_seconds},
          {"copy_readings_per_s", r->copy_readings_per_s},
          {"ratio", r->ratio},
+         {"rollup_seconds", r->rollup_seconds},
+         {"quality_seconds", r->quality_seconds},
+         {"fleet_daily_ms", r->fleet_daily_ms},
+         {"fleet_daily_raw_ms", r->fleet_daily_raw_ms},
          {"cpu_s_serve", cpu.serve},
          {"cpu_s_workers", cpu.workers},
          {"cpu_s_postgres", cpu.postgres},
@@ -249,15 +253,21 @@ void AddBenchCommand(CLI::App& app) {
                  "NAME=VALUE: a setting of the PostgreSQL the benchmark starts (repeatable), "
                  "e.g. shared_buffers=1GB")
       ->group(scaled_group);
+  in->add_flag(
+        "--no-fleet-query", [scaled](int64_t) { scaled->fleet_query = false; },
+        "Skip the last step: `metrify worker process` rolls up and reports what the pipeline "
+        "stored, then the fleet's daily energy is asked of the API (median of 5)")
+      ->group(scaled_group);
   in->add_option("--dir", ingest->dir, "Work directory (default: a new one under /tmp)");
   in->add_flag("--keep", *keep, "Keep the work directory");
   in->add_flag("--json", *json, "Print the figures as one JSON object");
   in->callback([in, ingest, scaled, mode, json, keep] {
     const char* embedded_only[] = {"--head-memory", "--no-baseline", "--vee-baseline",
                                    "--no-alerts", "--detect-baseline"};
-    const char* scaled_only[] = {
-        "--workers",       "--worker-batch",  "--partitions", "--max-lag",    "--postgres-url",
-        "--kafka-brokers", "--broker-binary", "--no-fsync",   "--pg-setting", "--order"};
+    const char* scaled_only[] = {"--workers",       "--worker-batch",  "--partitions",
+                                 "--max-lag",       "--postgres-url",  "--kafka-brokers",
+                                 "--broker-binary", "--no-fsync",      "--pg-setting",
+                                 "--order",         "--no-fleet-query"};
     const bool is_scaled = *mode == "scaled";
     for (const char* flag :
          is_scaled ? std::span<const char*>(embedded_only) : std::span<const char*>(scaled_only)) {

@@ -71,6 +71,35 @@ class SeriesStore {
     return false;
   }
 
+  // SumFromStats for many entities of `kind` at once: (*out)[i] answers
+  // for keys[i], nullopt where its samples must be read instead. One round
+  // trip where the store has one (RemoteReads); by default one call each.
+  virtual void SumFromStatsMany(model::SeriesKind kind, std::span<const uint32_t> keys,
+                                std::span<const int64_t> edges, int field,
+                                std::vector<std::optional<FieldBuckets>>* out) const {
+    out->assign(keys.size(), std::nullopt);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      FieldBuckets sums;
+      if (SumFromStats(engine::SeriesKey{kind, keys[i]}, edges, field, &sums)) {
+        (*out)[i] = std::move(sums);
+      }
+    }
+  }
+
+  // ReadLatest for many entities of `kind` at once: (*out)[i] gets keys[i]'s
+  // samples (replacing what it held). One round trip where the store has one.
+  virtual Status ReadLatestMany(model::SeriesKind kind, std::span<const uint32_t> keys,
+                                int64_t start_ms, int64_t end_ms,
+                                std::vector<std::vector<engine::HeadSample>>* out,
+                                uint16_t fields = kAllFields) const {
+    out->assign(keys.size(), {});
+    for (size_t i = 0; i < keys.size(); ++i) {
+      METRIFY_RETURN_IF_ERROR(
+          ReadLatest(engine::SeriesKey{kind, keys[i]}, start_ms, end_ms, &(*out)[i], fields));
+    }
+    return Status::Ok();
+  }
+
   // The newest sample of `key`; nullopt when it has none.
   virtual Result<std::optional<engine::HeadSample>> Latest(engine::SeriesKey key) const = 0;
 

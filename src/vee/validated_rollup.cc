@@ -24,15 +24,22 @@ Status CorrectToValidated(const store::SeriesStore& engine, uint32_t key,
                           std::vector<query::BucketValue>* buckets,
                           std::vector<StatusCounts>* counts,
                           std::vector<engine::HeadSample>* overlay) {
-  counts->assign(buckets->size(), StatusCounts{});
-  // The raw count took every reading in the bucket as measured.
-  std::vector<int64_t> measured(buckets->size());
-  for (size_t i = 0; i < buckets->size(); ++i) measured[i] = (*buckets)[i].count;
   overlay->clear();
   // Interval ends in (first edge, last edge]: one more millisecond.
   METRIFY_RETURN_IF_ERROR(engine.ReadLatest({model::SeriesKind::kVeeOverlay, key}, edges.front(),
                                             edges.back() + 1, overlay));
-  for (const engine::HeadSample& s : *overlay) {
+  ApplyOverlay(*overlay, edges, energy_field, buckets, counts);
+  return Status::Ok();
+}
+
+void ApplyOverlay(std::span<const engine::HeadSample> overlay, std::span<const int64_t> edges,
+                  int energy_field, std::vector<query::BucketValue>* buckets,
+                  std::vector<StatusCounts>* counts) {
+  counts->assign(buckets->size(), StatusCounts{});
+  // The raw count took every reading in the bucket as measured.
+  std::vector<int64_t> measured(buckets->size());
+  for (size_t i = 0; i < buckets->size(); ++i) measured[i] = (*buckets)[i].count;
+  for (const engine::HeadSample& s : overlay) {
     // An interval belongs to the bucket its end closes (query/aggregate.h).
     auto it = std::lower_bound(edges.begin(), edges.end(), s.timestamp_ms);
     if (it == edges.begin() || it == edges.end()) continue;
@@ -66,7 +73,6 @@ Status CorrectToValidated(const store::SeriesStore& engine, uint32_t key,
       b.present &= static_cast<uint16_t>(~(1u << energy_field));
     }
   }
-  return Status::Ok();
 }
 
 }  // namespace metrify::vee

@@ -3,7 +3,8 @@
 // view differs from the raw reading, both the validated energy and the raw
 // energy it stands for, so the validated sum is the raw sum plus
 // (validated - raw) over the overlay rows. A fleet rollup keeps its fast
-// raw path (block statistics) and pays one sparse overlay read per meter.
+// raw path (block statistics) and pays one sparse overlay read per meter
+// (scaled mode: one read for a chunk of meters, then ApplyOverlay each).
 #pragma once
 
 #include <array>
@@ -31,5 +32,12 @@ Status CorrectToValidated(const store::SeriesStore& engine, uint32_t key,
                           std::vector<query::BucketValue>* buckets,
                           std::vector<StatusCounts>* counts,
                           std::vector<engine::HeadSample>* overlay);
+
+// The same with the meter's overlay rows already read: the latest revision
+// of each, timestamps in (edges.front(), edges.back()], ascending (what
+// CorrectToValidated reads; a fleet reads them for many meters at once).
+void ApplyOverlay(std::span<const engine::HeadSample> overlay, std::span<const int64_t> edges,
+                  int energy_field, std::vector<query::BucketValue>* buckets,
+                  std::vector<StatusCounts>* counts);
 
 }  // namespace metrify::vee

@@ -178,6 +178,42 @@ TEST_F(PgSeriesStoreTest, AbsentFieldsStayAbsentAndReadsTakeOnlyTheFieldsAsked) 
   EXPECT_EQ(voltage[0].present, 0b1000u);
 }
 
+// The fleet's read (fleet analytics' overlay rows): one statement for many
+// meters gives each exactly what its own ReadLatest gives, in the order of
+// the keys asked, repeats included, and a meter without rows gets none.
+TEST_F(PgSeriesStoreTest, ReadingManyMetersAtOnceGivesEachItsOwnRead) {
+  std::vector<WalSample> batch;
+  for (uint32_t meter : {1u, 2u, 4u}) {
+    for (int q = 0; q < 6; ++q) {
+      batch.push_back(Reading(meter, kMonday + q * kQuarter, meter * 10 + q));
+    }
+  }
+  ASSERT_TRUE(store_->Append(SeriesKind::kReading, batch));
+  ASSERT_TRUE(store_->Append(SeriesKind::kReading, {{Reading(2, kMonday + 2 * kQuarter, 99)}}))
+      << "a revision: the newest is read";
+  ASSERT_TRUE(store_->Append(SeriesKind::kGridStatus, {{Reading(3, kMonday + kQuarter, 1)}}))
+      << "another kind with the same key stays apart";
+  const uint32_t keys[] = {4, 3, 2, 4, 1};
+  const int64_t from = kMonday + kQuarter, to = kMonday + 5 * kQuarter;
+  std::vector<std::vector<HeadSample>> many(1, std::vector<HeadSample>(3));  // replaced
+  ASSERT_TRUE(store_->ReadLatestMany(SeriesKind::kReading, keys, from, to, &many).ok());
+  ASSERT_EQ(many.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) {
+    const std::vector<HeadSample> one = Read(SeriesKind::kReading, keys[i], from, to);
+    ASSERT_EQ(many[i].size(), one.size()) << "key " << keys[i];
+    for (size_t j = 0; j < one.size(); ++j) {
+      EXPECT_EQ(many[i][j].timestamp_ms, one[j].timestamp_ms);
+      EXPECT_EQ(many[i][j].revision, one[j].revision);
+      EXPECT_EQ(many[i][j].present, one[j].present);
+      EXPECT_EQ(many[i][j].values[0], one[j].values[0]);
+    }
+  }
+  EXPECT_EQ(many[0].size(), 4u) << "[from, to): four quarter hours";
+  EXPECT_TRUE(many[1].empty());
+  EXPECT_EQ(many[2][1].values[0], 99);
+  EXPECT_EQ(many[2][1].revision, 1u);
+}
+
 TEST_F(PgSeriesStoreTest, LatestIsTheNewestSampleAndMovesOnlyForward) {
   ASSERT_TRUE(store_->Append(SeriesKind::kReading,
                              {{Reading(1, kMonday + 2 * kQuarter, 2), Reading(2, kMonday, 9)}}));

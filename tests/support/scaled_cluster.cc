@@ -28,7 +28,7 @@ ScaledCluster::ScaledCluster(EnvVars env) : env_(std::move(env)) {
 }
 
 ScaledCluster::~ScaledCluster() {
-  for (auto* processes : {&workers_, &monitors_}) {
+  for (auto* processes : {&workers_, &monitors_, &processors_}) {
     for (auto& w : *processes) {
       if (w) w->process.Stop(SIGKILL, std::chrono::seconds(5));
     }
@@ -61,6 +61,8 @@ std::string ScaledCluster::monitor_log(size_t i) const {
 }
 
 void ScaledCluster::StartMonitor(size_t i) { StartRole(&monitors_, i, "monitor", {}); }
+
+void ScaledCluster::StartProcessRole(size_t i) { StartRole(&processors_, i, "process", {}); }
 
 int ScaledCluster::StopMonitor(size_t i, int signal) {
   return monitors_.at(i)->process.Stop(signal);

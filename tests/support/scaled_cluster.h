@@ -48,6 +48,10 @@ class ScaledCluster {
   uint16_t monitor_port(size_t i) const { return monitors_.at(i)->port; }
   std::string monitor_log(size_t i) const;
 
+  // `metrify worker process` number i (rollups, quality reports,
+  // retention), as StartWorker.
+  void StartProcessRole(size_t i);
+
   PostgresServer& postgres() { return pg_; }
   MockBroker& broker() { return broker_; }
   ServerProcess& api() { return *api_; }
@@ -73,6 +77,7 @@ class ScaledCluster {
   std::unique_ptr<ServerProcess> api_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<Worker>> monitors_;
+  std::vector<std::unique_ptr<Worker>> processors_;
 };
 
 }  // namespace metrify::test

@@ -37,6 +37,10 @@ std::string MarkStatement(std::string_view table) {
 
 }  // namespace
 
+void AddMark(std::vector<std::pair<int64_t, int64_t>>* pairs, int64_t block, int64_t hour) {
+  if (pairs->empty() || pairs->back() != std::pair(block, hour)) pairs->emplace_back(block, hour);
+}
+
 Status MarkDirty(PgConnection& db, std::string_view table,
                  std::vector<std::pair<int64_t, int64_t>> pairs) {
   if (pairs.empty()) return Status::Ok();

@@ -39,6 +39,11 @@ class PgArrayText {
   std::string text_ = "{";
 };
 
+// Appends (block, hour) to `pairs` unless it repeats the last one: a
+// meter's readings arrive together, four or more to an hour, so this keeps
+// the list (and MarkDirty's sort) to about one entry per meter-hour.
+void AddMark(std::vector<std::pair<int64_t, int64_t>>* pairs, int64_t block, int64_t hour);
+
 // Marks (block, hour) `pairs` (any order, repeats allowed) dirty in
 // `table` (rollup_dirty or quality_dirty), in sorted order (two
 // transactions marking overlapping hours lock them in the same order), and

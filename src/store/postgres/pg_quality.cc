@@ -78,9 +78,8 @@ int64_t QualityHourOf(int64_t ts) { return FloorDiv(ts, kQualityHourMs) * kQuali
 Status MarkQualityDirty(PgConnection& db, std::span<const WalSample> samples) {
   if (samples.empty()) return Status::Ok();
   std::vector<std::pair<int64_t, int64_t>> pairs;  // (block, hour)
-  pairs.reserve(samples.size());
   for (const WalSample& s : samples) {
-    pairs.emplace_back(s.entity_key / kQualityBlockMeters, QualityHourOf(s.timestamp_ms));
+    AddMark(&pairs, s.entity_key / kQualityBlockMeters, QualityHourOf(s.timestamp_ms));
   }
   return MarkDirty(db, "quality_dirty", std::move(pairs));
 }

@@ -163,9 +163,8 @@ int64_t RollupHourOf(int64_t ts) {
 
 Status MarkRollupsDirty(PgConnection& db, std::span<const WalSample> readings) {
   std::vector<std::pair<int64_t, int64_t>> pairs;  // (block, hour)
-  pairs.reserve(readings.size());
   for (const WalSample& s : readings) {
-    pairs.emplace_back(s.entity_key / kRollupBlockMeters, RollupHourOf(s.timestamp_ms));
+    AddMark(&pairs, s.entity_key / kRollupBlockMeters, RollupHourOf(s.timestamp_ms));
   }
   return MarkDirty(db, "rollup_dirty", std::move(pairs));
 }

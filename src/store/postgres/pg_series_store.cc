@@ -12,6 +12,7 @@
 
 #include "common/time.h"
 #include "store/postgres/pg_copy_writer.h"
+#include "store/postgres/pg_dirty_marks.h"
 #include "store/postgres/pg_partitions.h"
 #include "store/postgres/pg_quality.h"
 #include "store/postgres/pg_rollups.h"
@@ -270,6 +271,31 @@ Status PgSeriesStore::ReadLatest(engine::SeriesKey key, int64_t start_ms, int64_
   return Status::Ok();
 }
 
+Status PgSeriesStore::ReadLatestMany(model::SeriesKind kind, std::span<const uint32_t> keys,
+                                     int64_t start_ms, int64_t end_ms,
+                                     std::vector<std::vector<HeadSample>>* out,
+                                     uint16_t fields) const {
+  out->assign(keys.size(), {});
+  if (keys.empty() || start_ms >= end_ms) return Status::Ok();
+  const PgSeriesTable& t = PgSeriesTableOf(kind);
+  PgArrayText array;
+  std::unordered_map<uint32_t, std::vector<size_t>> where;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (where[keys[i]].empty()) array.Add(int64_t{keys[i]});
+    where[keys[i]].push_back(i);
+  }
+  METRIFY_ASSIGN_OR_RETURN(PgLease db, read_.Acquire());
+  METRIFY_ASSIGN_OR_RETURN(
+      PgRows rows, db->Query(t.read_latest_many,
+                             {array.Take(), std::to_string(start_ms), std::to_string(end_ms)}));
+  const int key_column = static_cast<int>(3 + t.fields.size());
+  for (int r = 0; r < rows.size(); ++r) {
+    const HeadSample s = SampleOf(rows, r, t.fields.size(), fields);
+    for (size_t i : where[static_cast<uint32_t>(rows.Int(r, key_column))]) (*out)[i].push_back(s);
+  }
+  return Status::Ok();
+}
+
 Result<std::optional<HeadSample>> PgSeriesStore::Latest(engine::SeriesKey key) const {
   METRIFY_ASSIGN_OR_RETURN(PgLease db, read_.Acquire());
   METRIFY_ASSIGN_OR_RETURN(
@@ -311,6 +337,20 @@ Result<std::vector<std::optional<HeadSample>>> PgSeriesStore::LatestMany(
 bool PgSeriesStore::SumFromStats(engine::SeriesKey key, std::span<const int64_t> edges, int field,
                                  FieldBuckets* out) const {
   return SumFromRollups(read_, key, edges, field, out);
+}
+
+// As SumFromStats, for a fleet in one statement; a database error leaves
+// every meter to its raw read (which reports it).
+void PgSeriesStore::SumFromStatsMany(model::SeriesKind kind, std::span<const uint32_t> keys,
+                                     std::span<const int64_t> edges, int field,
+                                     std::vector<std::optional<FieldBuckets>>* out) const {
+  out->assign(keys.size(), std::nullopt);
+  if (kind != model::SeriesKind::kReading || keys.empty()) return;
+  Result<PgLease> db = read_.Acquire();
+  if (!db) return;
+  Result<std::vector<std::optional<FieldBuckets>>> answers =
+      SumFromRollupsMany(**db, keys, edges, field);
+  if (answers) *out = std::move(answers).value();
 }
 
 int32_t PgSeriesStore::RetentionCutoffDay() const {

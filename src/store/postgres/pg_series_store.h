@@ -53,6 +53,12 @@ class PgSeriesStore : public SeriesStore {
       model::SeriesKind kind, std::span<const uint32_t> keys) const override;
   bool SumFromStats(engine::SeriesKey key, std::span<const int64_t> edges, int field,
                     FieldBuckets* out) const override;
+  void SumFromStatsMany(model::SeriesKind kind, std::span<const uint32_t> keys,
+                        std::span<const int64_t> edges, int field,
+                        std::vector<std::optional<FieldBuckets>>* out) const override;
+  Status ReadLatestMany(model::SeriesKind kind, std::span<const uint32_t> keys, int64_t start_ms,
+                        int64_t end_ms, std::vector<std::vector<engine::HeadSample>>* out,
+                        uint16_t fields = kAllFields) const override;
   int32_t RetentionCutoffDay() const override;
   bool RemoteReads() const override { return true; }
 

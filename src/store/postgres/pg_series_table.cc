@@ -58,13 +58,18 @@ PgSeriesTable Make(model::SeriesKind kind, std::string table, std::string key_co
       " SELECT count(*) FILTER (WHERE revision = 0), count(*) FILTER (WHERE revision > 0) FROM ins",
       fmt::arg("k", k), fmt::arg("tab", t.table), fmt::arg("in", t.incoming), fmt::arg("f", fields),
       fmt::arg("tf", Join(t.fields, "t.")), fmt::arg("inf", Join(t.fields, "i.")),
-      fmt::arg("cf", Join(t.fields, "c.")), fmt::arg("lat", fmt::format(fmt::runtime(latest), "ins")));
-  t.copy_direct = fmt::format("COPY {} ({}, ts, revision, interval_s, {}) FROM STDIN (FORMAT binary)",
-                              t.table, k, fields);
+      fmt::arg("cf", Join(t.fields, "c.")),
+      fmt::arg("lat", fmt::format(fmt::runtime(latest), "ins")));
+  t.copy_direct = fmt::format(
+      "COPY {} ({}, ts, revision, interval_s, {}) FROM STDIN (FORMAT binary)", t.table, k, fields);
   t.latest_from_incoming = fmt::format(fmt::runtime(latest), t.incoming);
   t.read_latest = fmt::format(
       "SELECT DISTINCT ON (ts) ts, interval_s, revision, {f} FROM {tab}"
       " WHERE {k} = $1 AND ts >= $2 AND ts < $3 ORDER BY ts, revision DESC",
+      fmt::arg("f", fields), fmt::arg("tab", t.table), fmt::arg("k", k));
+  t.read_latest_many = fmt::format(
+      "SELECT DISTINCT ON ({k}, ts) ts, interval_s, revision, {f}, {k} FROM {tab}"
+      " WHERE {k} = ANY($1::bigint[]) AND ts >= $2 AND ts < $3 ORDER BY {k}, ts, revision DESC",
       fmt::arg("f", fields), fmt::arg("tab", t.table), fmt::arg("k", k));
   return t;
 }
