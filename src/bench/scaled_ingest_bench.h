@@ -96,7 +96,7 @@ struct ScaledIngestResult {
   uint64_t stored_at_ack = 0;       // readings the workers had stored by then
   uint64_t retries = 0;             // 503 answers (Kafka did not acknowledge in time)
   double worker_batches = 0;        // database transactions of the workers
-  double worker_batch_seconds = 0;  // their summed time, poll to Kafka commit
+  double worker_batch_seconds = 0;  // their summed time, poll to database commit
   PipelineCpu cpu;
   // Baseline: binary COPY of the same rows, before and after the pipeline.
   double copy_first_seconds = 0;

@@ -141,6 +141,16 @@ void RunIngestWorker(const WorkerOptions& options) {
           }
           v->Reopen(key, ts);
         });
+    // A batch's Kafka offsets are committed once VEE has validated what it
+    // brought; a worker that dies before leaves the messages to the next
+    // owner, which validates their readings again (docs/scaled.md).
+    worker.set_commit_gate(
+        {.observed = [v = validation.get()] { return v->observed(); },
+         .validated_through = [v = validation.get()] { return v->validated_through(); }});
+    worker.set_redelivery_observer(
+        [v = validation.get()](model::SeriesKind, std::span<const engine::wal::WalSample> samples) {
+          v->Observe(samples);
+        });
     RegisterValidationMetrics(metrics, *validation);
   }
   // Detection of what this worker stores; the monitor makes alerts of it.
@@ -190,6 +200,7 @@ void RunIngestWorker(const WorkerOptions& options) {
   runner.join();
   if (validation) {
     validation->Drain();
+    worker.CommitValidated();  // what VEE finished while stopping
     const vee::VeeStats v = validation->stats();
     obs::LogInfo("validation stopped", {{"windows", static_cast<int64_t>(v.windows)},
                                         {"intervals", static_cast<int64_t>(v.readings)},

@@ -274,6 +274,12 @@ Status KafkaConsumer::Commit(std::span<const ConsumedMessage> messages) {
     int64_t& offset = next[{m.topic, m.partition}];
     offset = std::max(offset, m.offset + 1);
   }
+  return CommitOffsets(next);
+}
+
+Status KafkaConsumer::CommitOffsets(const std::map<TopicPartition, int64_t>& next) {
+  if (closed_) return Status::Conflict("Kafka consumer: commit after Close()");
+  if (next.empty()) return Status::Ok();
   PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(next.size())));
   for (const auto& [tp, offset] : next) {
     rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;

@@ -91,6 +91,8 @@ class KafkaConsumer {
   // the coordinator cannot be reached, Internal otherwise, and Conflict
   // after Close().
   Status Commit(std::span<const ConsumedMessage> messages);
+  // Commits `next` (the offset to resume from, per partition) as given.
+  Status CommitOffsets(const std::map<TopicPartition, int64_t>& next);
 
   // The partitions this member owns now, sorted; empty before the first
   // assignment and after Close().

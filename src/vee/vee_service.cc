@@ -248,6 +248,7 @@ void VeeService::Observe(std::span<const engine::wal::WalSample> readings) {
       std::chrono::steady_clock::now() + std::chrono::milliseconds(coalesce_ms_);
   size_t gathered = 0;
   std::unique_lock lock(mu_);
+  const uint64_t call = ++calls_;
   MeterState* state = nullptr;
   uint32_t state_key = 0;
   size_t before = queue_.size();
@@ -258,6 +259,7 @@ void VeeService::Observe(std::span<const engine::wal::WalSample> readings) {
       if (!slot) slot = std::make_unique<MeterState>();
       state = slot.get();
       state_key = s.entity_key;
+      NotePending(*state, s.entity_key, call);
       if (!state->queued && !state->scheduled) {
         if (coalesce_ms_ > 0) {
           // Gathered: what else arrives meanwhile is validated with it.
@@ -366,11 +368,28 @@ void VeeService::Reopen(uint32_t key, int64_t timestamp_ms) {
   std::unique_ptr<MeterState>& slot = states_[key];
   if (!slot) slot = std::make_unique<MeterState>();
   slot->rewind_from_ms = std::min(slot->rewind_from_ms, timestamp_ms);
+  NotePending(*slot, key, ++calls_);
   if (slot->queued) return;
   slot->queued = true;
   queue_.push_back(key);
   lock.unlock();
   work_.notify_one();
+}
+
+void VeeService::NotePending(MeterState& state, uint32_t key, uint64_t call) {
+  if (state.pending_call != 0) return;
+  state.pending_call = call;
+  pending_.emplace(call, key);
+}
+
+uint64_t VeeService::observed() const {
+  std::lock_guard lock(mu_);
+  return calls_;
+}
+
+uint64_t VeeService::validated_through() const {
+  std::lock_guard lock(mu_);
+  return pending_.empty() ? calls_ : pending_.begin()->first - 1;
 }
 
 void VeeService::Drain() {
@@ -439,6 +458,11 @@ void VeeService::Finish(uint32_t key, const Status& status) {
     state.queued = true;
     queue_.push_back(key);
     work_.notify_one();
+  }
+  // Neither waiting nor queued: every observation of it had a window.
+  if (!state.queued && !state.scheduled && state.pending_call != 0) {
+    pending_.erase({state.pending_call, key});
+    state.pending_call = 0;
   }
 }
 

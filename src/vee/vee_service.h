@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <thread>
@@ -96,6 +97,16 @@ class VeeService {
   // Waits until every meter observed so far is validated.
   void Drain();
 
+  // Observe and Reopen calls so far: each takes the next number.
+  uint64_t observed() const;
+  // The largest n such that what Observe and Reopen calls 1..n brought has
+  // been validated: every meter they named has had a window since (one
+  // that failed counts, its meter waits for new data as before). The
+  // ingest worker commits its Kafka offsets only that far, so a worker that
+  // dies redelivers what VEE had not finished, and its successor validates
+  // it (docs/scaled.md "VEE in the worker").
+  uint64_t validated_through() const;
+
   VeeStats stats() const;
 
   // Validates meter `key` now on the calling thread (the worker's step;
@@ -116,6 +127,9 @@ class VeeService {
     // at the local day of the earliest reading observed (the state is in
     // memory only; docs/vee.md "Restarts").
     bool fresh = true;
+    // The first Observe or Reopen call not yet followed by a window (0:
+    // none); the meter is in pending_ meanwhile. Guarded by mu_.
+    uint64_t pending_call = 0;
     int64_t open_from_ms = 0;  // where windows start while there is no anchor
     // Observations that raised max_seen_ms within the settle time: when,
     // and the newest timestamp before them (so the front's is the newest
@@ -221,6 +235,9 @@ class VeeService {
   // after it).
   void DropPassed(MeterState& state);
   void Forget(MeterState& state);
+  // Notes call number `call` for the meter, unless an older one waits.
+  // REQUIRES: mu_ held.
+  void NotePending(MeterState& state, uint32_t key, uint64_t call);
   // Stores `writes`, then moves each meter of `done` past its window.
   Status Store(std::vector<Validated>& done, std::span<const engine::wal::WalSample> writes);
   // Puts the meters of `done` whose gaps wait to settle in later_.
@@ -247,6 +264,10 @@ class VeeService {
   // Meters to validate again once a gap's readings have settled, by when
   // (steady clock). Guarded by mu_.
   std::multimap<std::chrono::steady_clock::time_point, uint32_t> later_;
+  // Meters with an observation not yet validated, by MeterState::pending_call,
+  // and the calls so far (validated_through). Guarded by mu_.
+  std::set<std::pair<uint64_t, uint32_t>> pending_;
+  uint64_t calls_ = 0;
   int64_t settle_ms_ = 0;
   int64_t coalesce_ms_ = 0;  // set_coalesce_ms
   int busy_ = 0;             // guarded by mu_

@@ -219,6 +219,33 @@ TEST_F(VeeServiceTest, ReadingsArrivingWhileAMeterWaitsAreValidatedInOneWindow) 
   EXPECT_EQ(vee_->stats().dirty_meters, 0u);
 }
 
+// The ingest worker commits Kafka offsets only as far as validated_through:
+// it must not pass an observation whose meter has not had a window since,
+// and must reach every observation once VEE is idle.
+TEST_F(VeeServiceTest, ValidatedThroughCountsOnlyObservationsWhoseMetersHadAWindow) {
+  vee_->set_coalesce_ms(2000);  // a meter observed waits (Drain waits for it)
+  EXPECT_EQ(vee_->observed(), 0u);
+  EXPECT_EQ(vee_->validated_through(), 0u);
+  auto observe = [this](int first, int last) {
+    std::vector<WalSample> batch;
+    for (int i = first; i <= last; ++i) batch.push_back(truth_.At(i));
+    ASSERT_TRUE(engine_->Append(model::SeriesKind::kReading, batch).has_value());
+    vee_->Observe(batch);
+  };
+  observe(1, 10);
+  EXPECT_EQ(vee_->observed(), 1u);
+  EXPECT_EQ(vee_->validated_through(), 0u) << "call 1 waits for its window";
+  vee_->Drain();
+  EXPECT_EQ(vee_->validated_through(), 1u);
+  observe(11, 15);
+  vee_->Reopen(kMeter, kT0 + 3 * kQ);
+  EXPECT_EQ(vee_->observed(), 3u);
+  EXPECT_EQ(vee_->validated_through(), 1u);
+  vee_->Drain();
+  EXPECT_EQ(vee_->validated_through(), 3u);
+  EXPECT_GE(vee_->stats().windows, 2u);
+}
+
 TEST_F(VeeServiceTest, AZeroDayFromAMeterThatUsuallyConsumesIsFlagged) {
   // Three days of normal use teach the meter's usual day (its local days
   // in between are complete); then a day of nothing.

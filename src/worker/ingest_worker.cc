@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <thread>
@@ -91,6 +92,7 @@ void IngestWorker::Counts::Add(Counts&& other) {
     stored[k].insert(stored[k].end(), other.stored[k].begin(), other.stored[k].end());
   }
   reopened.insert(reopened.end(), other.reopened.begin(), other.reopened.end());
+  redelivered.insert(redelivered.end(), other.redelivered.begin(), other.redelivered.end());
 }
 
 IngestWorker::IngestWorker(queue::KafkaConsumer& consumer, queue::KafkaProducer& dead_letters,
@@ -117,8 +119,8 @@ IngestWorker::IngestWorker(queue::KafkaConsumer& consumer, queue::KafkaProducer&
           "metrify_worker_db_retries_total",
           "Batch attempts repeated because the database or registry was unavailable")),
       batch_seconds_(metrics.AddHistogram(
-          "metrify_worker_batch_seconds", "Time from poll to Kafka commit of one ingest batch", {},
-          {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})),
+          "metrify_worker_batch_seconds", "Time from poll to database commit of one ingest batch",
+          {}, {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})),
       lag_(metrics.AddGauge("metrify_kafka_consumer_lag",
                             "Messages behind the partition's end, per owned partition "
                             "(0 for partitions this member gave up)",
@@ -172,6 +174,11 @@ Result<IngestWorker::Counts> IngestWorker::Store(std::span<const DecodedMessage>
     for (const DecodedMessage& m : good) {
       if (m.message->offset < applied[PartitionOf(*m.message)]) {
         ++counts.skipped;
+        // Validated again: its first owner may have died before VEE had.
+        if (m.reopen) counts.reopened.push_back(*m.reopen);
+        if (m.kind == model::SeriesKind::kReading) {
+          counts.redelivered.insert(counts.redelivered.end(), m.samples.begin(), m.samples.end());
+        }
         continue;
       }
       ++counts.applied;
@@ -253,15 +260,47 @@ Status IngestWorker::Apply(std::span<const ConsumedMessage> batch, const std::at
     std::lock_guard lock(mu_);
     stats_.database_down = false;
   }
-  // The database has it all: a failed commit here only means redelivery,
-  // which the applied offsets make harmless.
-  if (Status committed = consumer_.Commit(batch); !committed.ok()) {
-    obs::LogWarn("Kafka offset commit failed; the batch may be delivered again",
-                 {{"error", committed.message()}});
-  }
   Publish(*counts,
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  // The database has it all: a failed commit only means redelivery, which
+  // the applied offsets make harmless.
+  if (!gate_.observed) {
+    if (Status committed = consumer_.Commit(batch); !committed.ok()) {
+      obs::LogWarn("Kafka offset commit failed; the batch may be delivered again",
+                   {{"error", committed.message()}});
+    }
+    return Status::Ok();
+  }
+  std::map<queue::TopicPartition, int64_t> next;
+  for (const ConsumedMessage& m : batch) {
+    int64_t& offset = next[PartitionOf(m)];
+    offset = std::max(offset, m.offset + 1);
+  }
+  uncommitted_.emplace_back(gate_.observed(), std::move(next));
+  CommitValidated();
   return Status::Ok();
+}
+
+void IngestWorker::CommitValidated() {
+  if (uncommitted_.empty()) return;
+  const uint64_t through = gate_.validated_through();
+  std::map<queue::TopicPartition, int64_t> next;
+  while (!uncommitted_.empty() && uncommitted_.front().first <= through) {
+    for (const auto& [tp, offset] : uncommitted_.front().second) {
+      next[tp] = std::max(next[tp], offset);
+    }
+    uncommitted_.pop_front();
+  }
+  // A partition given up meanwhile may have moved on at its new owner.
+  const std::vector<queue::TopicPartition> owned = consumer_.Assignment();
+  std::erase_if(next, [&owned](const auto& entry) {
+    return !std::binary_search(owned.begin(), owned.end(), entry.first);
+  });
+  if (next.empty()) return;
+  if (Status committed = consumer_.CommitOffsets(next); !committed.ok()) {
+    obs::LogWarn("Kafka offset commit failed; validated batches may be delivered again",
+                 {{"error", committed.message()}});
+  }
 }
 
 void IngestWorker::Publish(Counts& counts, double seconds) {
@@ -280,6 +319,9 @@ void IngestWorker::Publish(Counts& counts, double seconds) {
   }
   if (edit_observer_) {
     for (const auto& [key, ts] : counts.reopened) edit_observer_(key, ts);
+  }
+  if (redelivery_observer_ && !counts.redelivered.empty()) {
+    redelivery_observer_(model::SeriesKind::kReading, counts.redelivered);
   }
   std::lock_guard lock(mu_);
   ++stats_.batches;
@@ -302,11 +344,14 @@ void IngestWorker::UpdateLag() {
 }
 
 Result<size_t> IngestWorker::RunOnce(const std::atomic<bool>& stop) {
-  METRIFY_ASSIGN_OR_RETURN(std::vector<ConsumedMessage> batch,
-                           consumer_.PollBatch(options_.max_batch, options_.poll_timeout,
-                                                              options_.max_batch_bytes));
+  METRIFY_ASSIGN_OR_RETURN(
+      std::vector<ConsumedMessage> batch,
+      consumer_.PollBatch(options_.max_batch, options_.poll_timeout, options_.max_batch_bytes));
   UpdateLag();
-  if (batch.empty()) return size_t{0};
+  if (batch.empty()) {
+    if (gate_.observed) CommitValidated();
+    return size_t{0};
+  }
   METRIFY_RETURN_IF_ERROR(Apply(batch, stop));
   return batch.size();
 }

@@ -5,10 +5,13 @@
 // and send the poison ones to metrify.dlq with their reason; then, in ONE
 // database transaction, lock the partitions' applied offsets, skip what
 // was applied before (a redelivery), store the samples (PgSeriesStore) and
-// move the applied offsets; only after that commit, commit the offsets to
-// Kafka and tell the observer (VEE, detection). At-least-once delivery
+// move the applied offsets; only after that commit, tell the observer
+// (VEE, detection) and commit the offsets to Kafka. At-least-once delivery
 // plus the applied offsets: nothing acknowledged is lost, nothing stored
-// twice.
+// twice. With a commit gate (VEE), the Kafka commit waits until VEE has
+// validated what the batch brought, and a redelivered message's readings
+// are validated again though not stored again: a worker that dies between
+// storing and validating leaves its successor the messages to validate.
 //
 // While the database is unavailable the batch is retried, with backoff,
 // until it goes in or the worker is stopped (then nothing is committed and
@@ -22,7 +25,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <span>
@@ -77,6 +82,22 @@ class IngestWorker {
   // (VEE validates the edited day again).
   using EditObserver = std::function<void(uint32_t key, int64_t timestamp_ms)>;
   void set_edit_observer(EditObserver observer) { edit_observer_ = std::move(observer); }
+  // Told of the readings of messages applied before (redelivered after a
+  // member stopped or died), which are not stored again.
+  void set_redelivery_observer(Observer observer) { redelivery_observer_ = std::move(observer); }
+  // Kafka commits wait for validation: after telling the observers of a
+  // batch the worker notes `observed()`, and commits the batch's offsets
+  // once `validated_through()` has reached it (VeeService's counters).
+  // Without a gate a batch is committed right after its transaction.
+  struct CommitGate {
+    std::function<uint64_t()> observed;
+    std::function<uint64_t()> validated_through;
+  };
+  void set_commit_gate(CommitGate gate) { gate_ = std::move(gate); }
+  // Commits the offsets of the batches the gate lets through now, for the
+  // partitions this member still owns. Run calls it every round; call it
+  // once more after VEE has drained at stop (not while Run runs).
+  void CommitValidated();
 
   // Rounds until `stop` is set; the round in hand is finished (or, with the
   // database down, abandoned uncommitted). Errors: the consumer's fatal ones.
@@ -92,7 +113,8 @@ class IngestWorker {
     size_t applied = 0, skipped = 0;
     store::AppendCounts per_kind[5];
     std::vector<engine::wal::WalSample> stored[5];       // the samples of applied messages
-    std::vector<std::pair<uint32_t, int64_t>> reopened;  // edit notices applied
+    std::vector<std::pair<uint32_t, int64_t>> reopened;  // edit notices (skipped ones too)
+    std::vector<engine::wal::WalSample> redelivered;     // readings of skipped messages
     void Add(Counts&& other);
   };
   // Decodes the batch; poison goes to `dead`.
@@ -120,6 +142,11 @@ class IngestWorker {
   const IngestWorkerOptions options_;
   Observer observer_;
   EditObserver edit_observer_;
+  Observer redelivery_observer_;
+  CommitGate gate_;
+  // Batches stored but not yet committed to Kafka: the gate's count after
+  // each, and the offsets to resume from. Run's thread only.
+  std::deque<std::pair<uint64_t, std::map<queue::TopicPartition, int64_t>>> uncommitted_;
 
   obs::Counter& messages_;
   obs::Counter& samples_;

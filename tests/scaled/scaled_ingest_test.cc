@@ -2,7 +2,8 @@
 // posted to `metrify serve` (mode scaled) go through Kafka to `metrify
 // worker ingest` and into PostgreSQL, and come back through the API; a
 // poison message lands in metrify.dlq without stalling its partition; a
-// worker killed with SIGKILL mid-stream loses and duplicates nothing; the
+// worker killed with SIGKILL mid-stream loses and duplicates nothing, and
+// readings one died before validating are validated by the next; the
 // database stopped and started during ingest loses nothing; a broker outage
 // makes ingest answer 503 with Retry-After, and it recovers.
 #include <gmock/gmock.h>
@@ -174,6 +175,41 @@ TEST(ScaledIngestTest, AWorkerKilledMidStreamLosesAndDuplicatesNothing) {
   EXPECT_EQ(Count(cluster.postgres(),
                   "SELECT count(*) FROM (SELECT DISTINCT meter_key, ts FROM readings) d"),
             acknowledged);
+}
+
+// VEE runs in the worker after the commit. A worker killed between storing
+// readings and validating them must not leave them unvalidated: its Kafka
+// offsets wait for VEE, so the next worker gets the messages again and
+// validates their readings, though it does not store them again.
+TEST(ScaledIngestTest, ReadingsAWorkerDiedBeforeValidatingAreValidatedByTheNext) {
+  ScaledCluster cluster;
+  // The gap below waits this long to settle before VEE estimates it: time
+  // enough to kill the worker first.
+  cluster.AddConfig("vee:\n  settle_ms: 5000\n");
+  ServerProcess& api = cluster.StartApi();
+  cluster.StartWorker(0);
+  TestHttpClient client("127.0.0.1", api.port());
+  CreateMeters(client, 1);
+  // A day of quarter hours without the 41st and 42nd.
+  ASSERT_EQ(client.Post("/api/v1/readings", Readings("SM000", 0, 40)).status, 200);
+  ASSERT_EQ(client.Post("/api/v1/readings", Readings("SM000", 42, 54)).status, 200);
+  ASSERT_TRUE(WaitForCount(cluster.postgres(), "SELECT count(*) FROM readings", 94))
+      << cluster.worker_log(0);
+  const std::string gap_estimated =
+      fmt::format("SELECT (count(*) = 2)::int FROM vee_overlay WHERE ts IN ({}, {})",
+                  kMonday + 41 * kQuarter, kMonday + 42 * kQuarter);
+  ASSERT_EQ(Count(cluster.postgres(), gap_estimated), 0) << "validated before the kill";
+  cluster.StopWorker(0, SIGKILL);
+
+  cluster.StartWorker(0);
+  EXPECT_TRUE(WaitForCount(cluster.postgres(), gap_estimated, 1, std::chrono::seconds(30)))
+      << cluster.worker_log(0);
+  EXPECT_EQ(Count(cluster.postgres(), "SELECT count(*) FROM readings"), 94)
+      << "redelivered, not stored again";
+  TestHttpClient worker("127.0.0.1", cluster.worker_port(0));
+  EXPECT_THAT(worker.Get("/metrics").body,
+              HasSubstr(R"(metrify_worker_messages_total{outcome="skipped"} 2)"));
+  EXPECT_EQ(cluster.StopWorker(0, SIGTERM), 0) << cluster.worker_log(0);
 }
 
 TEST(ScaledIngestTest, ADatabaseRestartDuringIngestLosesNothing) {
