@@ -377,9 +377,27 @@ void VeeService::Reopen(uint32_t key, int64_t timestamp_ms) {
 }
 
 void VeeService::NotePending(MeterState& state, uint32_t key, uint64_t call) {
+  state.latest_call = call;
   if (state.pending_call != 0) return;
   state.pending_call = call;
   pending_.emplace(call, key);
+}
+
+void VeeService::ClearPending(MeterState& state, uint32_t key) {
+  if (state.pending_call == 0 || state.settling) return;
+  if (state.latest_call <= state.window_call) {
+    // Every call that named it came before its window: done, unless it
+    // is queued or waits again for another reason.
+    if (state.queued || state.scheduled) return;
+    pending_.erase({state.pending_call, key});
+    state.pending_call = 0;
+  } else if (state.pending_call <= state.window_call) {
+    // Named again while its window ran: only the later calls wait, so a
+    // meter that streams without pause does not hold the count back.
+    pending_.erase({state.pending_call, key});
+    state.pending_call = state.window_call + 1;
+    pending_.emplace(state.pending_call, key);
+  }
 }
 
 uint64_t VeeService::observed() const {
@@ -445,6 +463,8 @@ void VeeService::TakeBatch(std::vector<uint32_t>* keys) {
       continue;
     }
     state.running = true;
+    state.window_call = state.latest_call;  // stored before it was named: the window sees it
+    state.settling = false;
     keys->push_back(key);
   }
 }
@@ -459,11 +479,7 @@ void VeeService::Finish(uint32_t key, const Status& status) {
     queue_.push_back(key);
     work_.notify_one();
   }
-  // Neither waiting nor queued: every observation of it had a window.
-  if (!state.queued && !state.scheduled && state.pending_call != 0) {
-    pending_.erase({state.pending_call, key});
-    state.pending_call = 0;
-  }
+  ClearPending(state, key);
 }
 
 void VeeService::ValidateBatch(std::span<const uint32_t> keys, std::vector<Status>* statuses) {
@@ -728,7 +744,9 @@ Status VeeService::Store(std::vector<Validated>& done,
 void VeeService::ScheduleSettling(std::span<const Validated> done) {
   const int64_t now = now_();
   for (const Validated& v : done) {
-    if (v.settles_at_ms == 0 || v.state->scheduled) continue;
+    if (v.settles_at_ms == 0) continue;
+    v.state->settling = true;
+    if (v.state->scheduled) continue;
     v.state->scheduled = true;
     const auto wait = std::chrono::milliseconds(std::max<int64_t>(v.settles_at_ms - now, 0) + 1);
     later_.emplace(std::chrono::steady_clock::now() + wait, v.key);

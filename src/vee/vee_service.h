@@ -128,8 +128,14 @@ class VeeService {
     // memory only; docs/vee.md "Restarts").
     bool fresh = true;
     // The first Observe or Reopen call not yet followed by a window (0:
-    // none); the meter is in pending_ meanwhile. Guarded by mu_.
+    // none); the meter is in pending_ meanwhile. The newest call that named
+    // the meter, the newest one its running window covers, and whether a
+    // gap it found waits to settle (then its calls stay pending). Guarded
+    // by mu_.
     uint64_t pending_call = 0;
+    uint64_t latest_call = 0;
+    uint64_t window_call = 0;
+    bool settling = false;
     int64_t open_from_ms = 0;  // where windows start while there is no anchor
     // Observations that raised max_seen_ms within the settle time: when,
     // and the newest timestamp before them (so the front's is the newest
@@ -235,9 +241,12 @@ class VeeService {
   // after it).
   void DropPassed(MeterState& state);
   void Forget(MeterState& state);
-  // Notes call number `call` for the meter, unless an older one waits.
-  // REQUIRES: mu_ held.
+  // Notes call number `call` for the meter (pending, unless an older one
+  // waits). REQUIRES: mu_ held.
   void NotePending(MeterState& state, uint32_t key, uint64_t call);
+  // After a window: what it covered is no longer pending, unless a gap
+  // waits to settle. REQUIRES: mu_ held.
+  void ClearPending(MeterState& state, uint32_t key);
   // Stores `writes`, then moves each meter of `done` past its window.
   Status Store(std::vector<Validated>& done, std::span<const engine::wal::WalSample> writes);
   // Puts the meters of `done` whose gaps wait to settle in later_.

@@ -5,10 +5,11 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <thread>
+#include <mutex>
 
 #include "store/engine/engine_test_support.h"
 #include "store/engine/wal/wal_test_support.h"
@@ -244,6 +245,53 @@ TEST_F(VeeServiceTest, ValidatedThroughCountsOnlyObservationsWhoseMetersHadAWind
   vee_->Drain();
   EXPECT_EQ(vee_->validated_through(), 3u);
   EXPECT_GE(vee_->stats().windows, 2u);
+}
+
+// A meter named again while its window runs (a backfill streaming in, over
+// and over): the count must move past what the window covered, or the
+// worker's Kafka commits would wait for the stream to pause. Windows are
+// held at their start (the meter lookup) to make the overlap certain.
+TEST_F(VeeServiceTest, ValidatedThroughMovesPastWhatARunningWindowCovers) {
+  MeterInfo meter;
+  meter.id = "SM7";
+  std::mutex mu;
+  std::condition_variable changed;
+  int entered = 0, permits = 0;  // guarded by mu
+  VeeService vee(
+      *engine_,
+      [&](uint32_t) -> std::optional<MeterInfo> {
+        std::unique_lock lock(mu);
+        ++entered;
+        changed.notify_all();
+        changed.wait(lock, [&] { return permits > 0; });
+        --permits;
+        return meter;
+      },
+      RulesConfig::Defaults(), [] { return kT0 + 10 * int64_t{86'400'000}; });
+  auto observe = [&](int i) {
+    std::vector<WalSample> batch = {truth_.At(i)};
+    ASSERT_TRUE(engine_->Append(model::SeriesKind::kReading, batch).has_value());
+    vee.Observe(batch);
+  };
+  auto wait_entered = [&](int n) {
+    std::unique_lock lock(mu);
+    return changed.wait_for(lock, std::chrono::seconds(10), [&] { return entered >= n; });
+  };
+  auto permit = [&] {
+    std::lock_guard lock(mu);
+    ++permits;
+    changed.notify_all();
+  };
+  observe(1);
+  ASSERT_TRUE(wait_entered(1));  // window A covers call 1 and is held
+  observe(2);                    // named while A runs
+  EXPECT_EQ(vee.validated_through(), 0u);
+  permit();
+  ASSERT_TRUE(wait_entered(2));  // A done; window B (call 2) is held
+  EXPECT_EQ(vee.validated_through(), 1u) << "what A covered";
+  permit();
+  vee.Drain();
+  EXPECT_EQ(vee.validated_through(), 2u);
 }
 
 TEST_F(VeeServiceTest, AZeroDayFromAMeterThatUsuallyConsumesIsFlagged) {
