@@ -268,13 +268,7 @@ void KafkaConsumer::DropRevoked(std::vector<ConsumedMessage>* batch) {
 
 Status KafkaConsumer::Commit(std::span<const ConsumedMessage> messages) {
   if (closed_) return Status::Conflict("Kafka consumer: commit after Close()");
-  if (messages.empty()) return Status::Ok();
-  std::map<TopicPartition, int64_t> next;
-  for (const ConsumedMessage& m : messages) {
-    int64_t& offset = next[{m.topic, m.partition}];
-    offset = std::max(offset, m.offset + 1);
-  }
-  return CommitOffsets(next);
+  return CommitOffsets(NextOffsetsOf(messages));
 }
 
 Status KafkaConsumer::CommitOffsets(const std::map<TopicPartition, int64_t>& next) {

@@ -4,8 +4,11 @@
 // queue/envelope.h.
 #pragma once
 
+#include <algorithm>
 #include <compare>
 #include <cstdint>
+#include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -43,5 +46,16 @@ struct ConsumedMessage {
   std::string value{};
   std::vector<KafkaHeader> headers{};
 };
+
+// Where each partition of `messages` resumes after them: its greatest
+// offset + 1 (what a consumer commits).
+inline std::map<TopicPartition, int64_t> NextOffsetsOf(std::span<const ConsumedMessage> messages) {
+  std::map<TopicPartition, int64_t> next;
+  for (const ConsumedMessage& m : messages) {
+    int64_t& offset = next[{m.topic, m.partition}];
+    offset = std::max(offset, m.offset + 1);
+  }
+  return next;
+}
 
 }  // namespace metrify::queue

@@ -161,13 +161,9 @@ Result<IngestWorker::Counts> IngestWorker::Store(std::span<const DecodedMessage>
     METRIFY_RETURN_IF_ERROR(store_.PreparePartitions(*db, m.kind, m.samples));
   }
   return db->InTransaction([&]() -> Result<Counts> {
+    const NextOffsets moved = queue::NextOffsetsOf(all);
     std::set<queue::TopicPartition> partitions;
-    NextOffsets moved;
-    for (const ConsumedMessage& m : all) {
-      partitions.insert(PartitionOf(m));
-      int64_t& next = moved[PartitionOf(m)];
-      next = std::max(next, m.offset + 1);
-    }
+    for (const auto& [tp, next] : moved) partitions.insert(tp);
     METRIFY_ASSIGN_OR_RETURN(NextOffsets applied,
                              LockAppliedOffsets(*db, options_.group_id, partitions));
     Counts counts;
@@ -271,12 +267,7 @@ Status IngestWorker::Apply(std::span<const ConsumedMessage> batch, const std::at
     }
     return Status::Ok();
   }
-  std::map<queue::TopicPartition, int64_t> next;
-  for (const ConsumedMessage& m : batch) {
-    int64_t& offset = next[PartitionOf(m)];
-    offset = std::max(offset, m.offset + 1);
-  }
-  uncommitted_.emplace_back(gate_.observed(), std::move(next));
+  uncommitted_.emplace_back(gate_.observed(), queue::NextOffsetsOf(batch));
   CommitValidated();
   return Status::Ok();
 }

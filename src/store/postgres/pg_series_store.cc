@@ -126,6 +126,19 @@ void ParseVals(std::string_view text, HeadSample* s) {
   }
 }
 
+// `keys` as a bigint[] literal, each once, and where each key is in `keys`
+// (a caller may ask for a key twice).
+std::string KeyArray(std::span<const uint32_t> keys,
+                     std::unordered_map<uint32_t, std::vector<size_t>>* where) {
+  PgArrayText array;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    std::vector<size_t>& at = (*where)[keys[i]];
+    if (at.empty()) array.Add(int64_t{keys[i]});
+    at.push_back(i);
+  }
+  return array.Take();
+}
+
 constexpr std::string_view kLatestColumns = "entity_key, ts, revision, interval_s, vals";
 
 HeadSample LatestOf(const PgRows& rows, int row) {
@@ -278,16 +291,12 @@ Status PgSeriesStore::ReadLatestMany(model::SeriesKind kind, std::span<const uin
   out->assign(keys.size(), {});
   if (keys.empty() || start_ms >= end_ms) return Status::Ok();
   const PgSeriesTable& t = PgSeriesTableOf(kind);
-  PgArrayText array;
   std::unordered_map<uint32_t, std::vector<size_t>> where;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (where[keys[i]].empty()) array.Add(int64_t{keys[i]});
-    where[keys[i]].push_back(i);
-  }
+  const std::string array = KeyArray(keys, &where);
   METRIFY_ASSIGN_OR_RETURN(PgLease db, read_.Acquire());
   METRIFY_ASSIGN_OR_RETURN(
-      PgRows rows, db->Query(t.read_latest_many,
-                             {array.Take(), std::to_string(start_ms), std::to_string(end_ms)}));
+      PgRows rows,
+      db->Query(t.read_latest_many, {array, std::to_string(start_ms), std::to_string(end_ms)}));
   const int key_column = static_cast<int>(3 + t.fields.size());
   for (int r = 0; r < rows.size(); ++r) {
     const HeadSample s = SampleOf(rows, r, t.fields.size(), fields);
@@ -311,14 +320,8 @@ Result<std::vector<std::optional<HeadSample>>> PgSeriesStore::LatestMany(
     model::SeriesKind kind, std::span<const uint32_t> keys) const {
   std::vector<std::optional<HeadSample>> out(keys.size());
   if (keys.empty()) return out;
-  std::string array = "{";
   std::unordered_map<uint32_t, std::vector<size_t>> where;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (i > 0) array += ',';
-    array += std::to_string(keys[i]);
-    where[keys[i]].push_back(i);
-  }
-  array += '}';
+  const std::string array = KeyArray(keys, &where);
   METRIFY_ASSIGN_OR_RETURN(PgLease db, read_.Acquire());
   METRIFY_ASSIGN_OR_RETURN(
       PgRows rows, db->Query(fmt::format("SELECT {} FROM latest_samples WHERE kind = $1 AND "
