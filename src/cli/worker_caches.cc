@@ -24,10 +24,12 @@ std::unique_ptr<WorkerCaches> WorkerCaches::OpenOrFail(const config::Config& con
 }
 
 worker::IngestWorker::Observer WorkerCaches::Observer(store::SeriesStore& store) {
-  if (!redis_) return [](model::SeriesKind, std::span<const engine::wal::WalSample>) {};
-  return [this, &store](model::SeriesKind kind, std::span<const engine::wal::WalSample> samples) {
-    AfterCommit(store, kind, samples);
-  };
+  if (!redis_) {
+    return [](model::SeriesKind, std::span<const engine::wal::WalSample>,
+              std::span<const uint32_t>) {};
+  }
+  return [this, &store](model::SeriesKind kind, std::span<const engine::wal::WalSample> samples,
+                        std::span<const uint32_t>) { AfterCommit(store, kind, samples); };
 }
 
 store::SeriesStore& WorkerCaches::Series(store::SeriesStore& store) {

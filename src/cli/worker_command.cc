@@ -148,9 +148,8 @@ void RunIngestWorker(const WorkerOptions& options) {
         {.observed = [v = validation.get()] { return v->observed(); },
          .validated_through = [v = validation.get()] { return v->validated_through(); }});
     worker.set_redelivery_observer(
-        [v = validation.get()](model::SeriesKind, std::span<const engine::wal::WalSample> samples) {
-          v->Observe(samples);
-        });
+        [v = validation.get()](model::SeriesKind, std::span<const engine::wal::WalSample> samples,
+                               std::span<const uint32_t>) { v->Observe(samples); });
     RegisterValidationMetrics(metrics, *validation);
   }
   // Detection of what this worker stores; the monitor makes alerts of it.
@@ -171,9 +170,10 @@ void RunIngestWorker(const WorkerOptions& options) {
   }
   worker.set_observer(
       [v = validation.get(), a = alerting.get(), cached = caches->Observer(*backends.series)](
-          model::SeriesKind kind, std::span<const engine::wal::WalSample> samples) {
-        cached(kind, samples);  // first: Redis is told before VEE and detection run
-        if (v && kind == model::SeriesKind::kReading) v->Observe(samples);
+          model::SeriesKind kind, std::span<const engine::wal::WalSample> samples,
+          std::span<const uint32_t> first_stored) {
+        cached(kind, samples, first_stored);  // first: Redis is told before VEE and detection run
+        if (v && kind == model::SeriesKind::kReading) v->Observe(samples, first_stored);
         if (a) a->detection->Observe(kind, samples);
       });
   worker::WorkerEndpoints endpoints("ingest", metrics,

@@ -29,6 +29,10 @@ struct AppendCounts {
   size_t inserted = 0;   // new (series, timestamp)
   size_t unchanged = 0;  // identical to the stored latest revision: no-op
   size_t revised = 0;    // a new revision of an existing timestamp
+  // Entities whose first sample of the kind this call stored: the store
+  // held none of them before. Only stores that can say at no extra cost
+  // fill it (PostgreSQL); empty means "not known", never "none were".
+  std::vector<uint32_t> first_stored;
 };
 
 // Count and sum of one field of interval readings per bucket: bucket i

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <utility>
 
 #include "common/time.h"
 #include "vee/meter_history.h"
@@ -242,7 +243,10 @@ VeeService::~VeeService() {
   for (std::thread& worker : workers_) worker.join();
 }
 
-void VeeService::Observe(std::span<const engine::wal::WalSample> readings) {
+void VeeService::Observe(std::span<const engine::wal::WalSample> readings,
+                         std::span<const uint32_t> first_stored) {
+  std::vector<uint32_t> first(first_stored.begin(), first_stored.end());
+  std::sort(first.begin(), first.end());
   const int64_t wall = settle_ms_ > 0 ? now_() : 0;
   const auto gather_until =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(coalesce_ms_);
@@ -256,7 +260,10 @@ void VeeService::Observe(std::span<const engine::wal::WalSample> readings) {
     // Batches come in runs of one meter: one lookup per run.
     if (state == nullptr || state_key != s.entity_key) {
       std::unique_ptr<MeterState>& slot = states_[s.entity_key];
-      if (!slot) slot = std::make_unique<MeterState>();
+      if (!slot) {
+        slot = std::make_unique<MeterState>();
+        slot->only_observed = std::binary_search(first.begin(), first.end(), s.entity_key);
+      }
       state = slot.get();
       state_key = s.entity_key;
       NotePending(*state, s.entity_key, call);
@@ -552,6 +559,7 @@ Status VeeService::Begin(uint32_t key, size_t index, Begun* b) {
     std::swap(b->rewind_from, b->state->rewind_from_ms);
     b->late_by.swap(b->state->late_by);
     b->state->fresh = false;
+    b->only_observed = std::exchange(b->state->only_observed, false);
     if (settle_ms_ > 0) b->settled = Settled(*b->state, b->now, &b->settles_at);
   }
   // Only this worker touches the rest of the state now (state->running).
@@ -567,10 +575,16 @@ Status VeeService::Begin(uint32_t key, size_t index, Begun* b) {
     state.rules = rules_.Shared(b->meter->type, b->meter->id);
     state.rules_type = b->meter->type;
   }
-  b->from = WindowStart(key, state, *b->meter, b->rewind_from, &b->anchor);
+  b->from = WindowStart(key, state, *b->meter, b->rewind_from, b->only_observed, &b->anchor);
   // The engine's partitions are days since 1970 in 32 bits: bounded reads.
   // Readings more than a day ahead get no row anyway (validator.cc).
   b->until = b->now + 2 * kDayMs;
+  if (b->only_observed && !state.raw_known) {
+    // What arrived is all the engine has: the copy starts empty and whole.
+    Forget(state);
+    state.raw_known = true;
+    state.raw_from_ms = INT64_MIN;
+  }
   // What arrived until now is the window's, as a read here would find it.
   TakeArrived(state);
   return Status::Ok();
@@ -622,7 +636,7 @@ Status VeeService::Validate(Begun& b, std::vector<Validated>* done,
 }
 
 int64_t VeeService::WindowStart(uint32_t key, MeterState& state, const MeterInfo& meter,
-                                int64_t rewind_from, Anchor* anchor) {
+                                int64_t rewind_from, bool only_observed, Anchor* anchor) {
   *anchor = state.anchor;
   const bool first = anchor->end_ms == INT64_MIN;
   const int64_t from = first ? state.open_from_ms : anchor->end_ms + 1;
@@ -631,7 +645,7 @@ int64_t VeeService::WindowStart(uint32_t key, MeterState& state, const MeterInfo
   // the day before (a new meter), from its first reading that day on.
   LocalClock& clock = *state.clock;
   const int64_t day_start = clock.DayStartUtc(clock.DayOfIntervalEnding(rewind_from));
-  *anchor = AnchorBefore(key, meter, day_start);
+  *anchor = only_observed ? Anchor{} : AnchorBefore(key, meter, day_start);
   const int64_t start = anchor->end_ms != INT64_MIN ? anchor->end_ms + 1 : day_start;
   if (first) {
     state.open_from_ms = start;  // until an anchor is found

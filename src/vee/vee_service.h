@@ -65,8 +65,13 @@ class VeeService {
   VeeService(const VeeService&) = delete;
   VeeService& operator=(const VeeService&) = delete;
 
-  // Readings of these meters are durable in the engine.
-  void Observe(std::span<const engine::wal::WalSample> readings);
+  // Readings of these meters are durable in the engine. `first_stored`:
+  // meters of which the engine held no reading before these (the ingest
+  // worker learns it in the transaction that stored them); a meter this
+  // service has no state of yet then needs no read for its first window,
+  // which has all there is. Leave it empty when unknown.
+  void Observe(std::span<const engine::wal::WalSample> readings,
+               std::span<const uint32_t> first_stored = {});
   // How long a reading must have been observed before the clock alone
   // makes a gap before it due (WindowInput::settled_ms; 0, the default:
   // at once). Readings sent together over several connections arrive out
@@ -127,6 +132,10 @@ class VeeService {
     // at the local day of the earliest reading observed (the state is in
     // memory only; docs/vee.md "Restarts").
     bool fresh = true;
+    // The engine holds no reading of the meter but those observed since
+    // the state was made (Observe's first_stored): the first window takes
+    // them from `arrived` and reads nothing. Guarded by mu_.
+    bool only_observed = false;
     // The first Observe or Reopen call not yet followed by a window (0:
     // none); the meter is in pending_ meanwhile. The newest call that named
     // the meter, the newest one its running window covers, and whether a
@@ -215,6 +224,7 @@ class VeeService {
     int64_t from = 0, until = 0, now = 0;
     int64_t settled = INT64_MAX;  // WindowInput::settled_ms
     int64_t settles_at = 0;       // when the first unsettled observation settles
+    bool only_observed = false;   // MeterState::only_observed, taken
     // The newest reading and overlay row (inner nullopt: none), when the
     // batch asked for them all at once (AskNewest); else each read asks.
     std::optional<std::optional<int64_t>> newest_reading, newest_overlay;
@@ -228,8 +238,10 @@ class VeeService {
                   std::vector<engine::wal::WalSample>* writes);
   // Where the window starts, and the anchor it starts from (rebuilt when
   // late data or an edit rewinds the meter to a local day's start).
+  // With `only_observed` no anchor is looked for: the engine holds no
+  // reading before what this window has.
   int64_t WindowStart(uint32_t key, MeterState& state, const MeterInfo& meter, int64_t rewind_from,
-                      Anchor* anchor);
+                      bool only_observed, Anchor* anchor);
   // Adds what arrived in order to the meter's copy of its raw readings, or
   // forgets the copy when some reading is not there.
   void TakeArrived(MeterState& state);

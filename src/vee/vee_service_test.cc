@@ -43,24 +43,56 @@ struct Truth {
   }
 };
 
+// The only meter the tests know (kMeter).
+std::optional<MeterInfo> LookUp(uint32_t key) {
+  if (key != kMeter) return std::nullopt;
+  MeterInfo meter;
+  meter.id = "SM7";
+  meter.register_digits = 8;
+  meter.register_decimals = 3;
+  return meter;
+}
+
+int64_t TenDaysOn() { return kT0 + 10 * int64_t{86'400'000}; }
+
+std::unique_ptr<engine::ReadingsEngine> OpenEngine(const TempDir& dir) {
+  auto opened = engine::ReadingsEngine::Open(FileSystem::Posix(), dir.path(),
+                                             engine::test_support::ManualFlushOptions());
+  EXPECT_TRUE(opened.has_value());
+  return opened ? std::move(*opened) : nullptr;
+}
+
+// The engine as PostgreSQL looks to VEE (RemoteReads: VEE keeps copies of
+// what arrives), counting the reads of raw readings.
+class ReadCountingStore : public store::SeriesStore {
+ public:
+  explicit ReadCountingStore(store::SeriesStore& inner) : inner_(inner) {}
+  Result<store::AppendCounts> Append(model::SeriesKind kind,
+                                     std::span<const WalSample> samples) override {
+    return inner_.Append(kind, samples);
+  }
+  Status ReadLatest(engine::SeriesKey key, int64_t start_ms, int64_t end_ms,
+                    std::vector<engine::HeadSample>* out, uint16_t fields) const override {
+    if (key.kind == model::SeriesKind::kReading) ++reading_reads;
+    return inner_.ReadLatest(key, start_ms, end_ms, out, fields);
+  }
+  Result<std::optional<engine::HeadSample>> Latest(engine::SeriesKey key) const override {
+    return inner_.Latest(key);
+  }
+  bool RemoteReads() const override { return true; }
+  int32_t RetentionCutoffDay() const override { return inner_.RetentionCutoffDay(); }
+
+  mutable std::atomic<int> reading_reads{0};
+
+ private:
+  store::SeriesStore& inner_;
+};
+
 class VeeServiceTest : public ::testing::Test {
  protected:
   VeeServiceTest() {
-    auto opened = engine::ReadingsEngine::Open(FileSystem::Posix(), dir_.path(),
-                                               engine::test_support::ManualFlushOptions());
-    EXPECT_TRUE(opened.has_value());
-    engine_ = std::move(*opened);
-    MeterInfo meter;
-    meter.id = "SM7";
-    meter.register_digits = 8;
-    meter.register_decimals = 3;
-    vee_ = std::make_unique<VeeService>(
-        *engine_,
-        [meter](uint32_t key) -> std::optional<MeterInfo> {
-          if (key == kMeter) return meter;
-          return std::nullopt;
-        },
-        RulesConfig::Defaults(), [] { return kT0 + 10 * int64_t{86'400'000}; });
+    engine_ = OpenEngine(dir_);
+    vee_ = std::make_unique<VeeService>(*engine_, LookUp, RulesConfig::Defaults(), TenDaysOn);
     for (int i = 0; i <= 400; ++i) truth_.kwh.push_back(0.1 + 0.05 * (i % 4));
   }
 
@@ -355,6 +387,48 @@ TEST_F(VeeServiceTest, ALongGapWithoutRegistersIsFilledFromSimilarDays) {
     EXPECT_EQ(overlay[i].rule, RuleId::kSimilarDay) << i;
     EXPECT_NEAR(overlay[i].energy_kwh, kwh(i), 1e-9) << i;
   }
+}
+
+// The ingest worker learns in its transaction that the store held no
+// reading of a meter before (AppendCounts::first_stored). The meter's first
+// window then takes what arrived instead of reading it back, and finds the
+// same: estimates, spike and all.
+TEST_F(VeeServiceTest, AMeterNewToTheStoreIsValidatedWithoutReadingItBack) {
+  std::vector<WalSample> batch;
+  for (int i = 1; i <= 40; ++i) {
+    if (i >= 10 && i <= 12) continue;
+    batch.push_back(truth_.At(i));
+    if (i == 20) batch.back().values[0] = 4.0;
+  }
+  auto validate = [&](std::span<const uint32_t> first_stored, int* reads) {
+    TempDir dir;
+    std::unique_ptr<engine::ReadingsEngine> engine = OpenEngine(dir);
+    ReadCountingStore store(*engine);
+    VeeService vee(store, LookUp, RulesConfig::Defaults(), TenDaysOn);
+    EXPECT_TRUE(store.Append(model::SeriesKind::kReading, batch).has_value());
+    vee.Observe(batch, first_stored);
+    vee.Drain();
+    EXPECT_EQ(vee.stats().errors, 0u);
+    *reads = store.reading_reads.load();
+    std::vector<engine::HeadSample> rows;
+    EXPECT_TRUE(
+        engine->ReadLatest({model::SeriesKind::kVeeOverlay, kMeter}, 0, TenDaysOn(), &rows).ok());
+    std::map<int64_t, std::string> out;
+    for (const auto& r : rows) {
+      const ValidatedInterval v = FromOverlay(r);
+      out[r.timestamp_ms] = std::to_string(static_cast<int>(v.status)) + "/" +
+                            std::to_string(v.fired) + "/" + std::to_string(v.energy_kwh);
+    }
+    return out;
+  };
+  int reads_told = -1, reads_not_told = -1;
+  const uint32_t meter[] = {kMeter};
+  const std::map<int64_t, std::string> told = validate(meter, &reads_told);
+  const std::map<int64_t, std::string> not_told = validate({}, &reads_not_told);
+  EXPECT_EQ(reads_told, 0);
+  EXPECT_GT(reads_not_told, 0) << "the counter counts";
+  EXPECT_GE(told.size(), 4u) << "three estimates and the spike";
+  EXPECT_EQ(told, not_told);
 }
 
 }  // namespace

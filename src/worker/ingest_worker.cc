@@ -89,6 +89,9 @@ void IngestWorker::Counts::Add(Counts&& other) {
     per_kind[k].inserted += other.per_kind[k].inserted;
     per_kind[k].unchanged += other.per_kind[k].unchanged;
     per_kind[k].revised += other.per_kind[k].revised;
+    per_kind[k].first_stored.insert(per_kind[k].first_stored.end(),
+                                    other.per_kind[k].first_stored.begin(),
+                                    other.per_kind[k].first_stored.end());
     stored[k].insert(stored[k].end(), other.stored[k].begin(), other.stored[k].end());
   }
   reopened.insert(reopened.end(), other.reopened.begin(), other.reopened.end());
@@ -305,14 +308,14 @@ void IngestWorker::Publish(Counts& counts, double seconds) {
     if (c.unchanged > 0) samples_.Inc({kind, "unchanged"}, static_cast<double>(c.unchanged));
     if (c.revised > 0) samples_.Inc({kind, "revised"}, static_cast<double>(c.revised));
     if (observer_ && c.inserted + c.revised > 0) {
-      observer_(static_cast<model::SeriesKind>(k), counts.stored[k]);
+      observer_(static_cast<model::SeriesKind>(k), counts.stored[k], c.first_stored);
     }
   }
   if (edit_observer_) {
     for (const auto& [key, ts] : counts.reopened) edit_observer_(key, ts);
   }
   if (redelivery_observer_ && !counts.redelivered.empty()) {
-    redelivery_observer_(model::SeriesKind::kReading, counts.redelivered);
+    redelivery_observer_(model::SeriesKind::kReading, counts.redelivered, {});
   }
   std::lock_guard lock(mu_);
   ++stats_.batches;

@@ -69,8 +69,11 @@ struct IngestWorkerStats {
 class IngestWorker {
  public:
   // Told of the samples of each kind that stored something new, after the
-  // commit (VEE validates readings; detection looks at every kind).
-  using Observer = std::function<void(model::SeriesKind, std::span<const engine::wal::WalSample>)>;
+  // commit (VEE validates readings; detection looks at every kind), and of
+  // the entities whose first samples of the kind they are (the store held
+  // none before: VEE need not read them back; AppendCounts::first_stored).
+  using Observer = std::function<void(model::SeriesKind, std::span<const engine::wal::WalSample>,
+                                      std::span<const uint32_t> first_stored)>;
 
   // Every argument must outlive the worker. Registers its metrics.
   IngestWorker(queue::KafkaConsumer& consumer, queue::KafkaProducer& dead_letters,
@@ -83,7 +86,7 @@ class IngestWorker {
   using EditObserver = std::function<void(uint32_t key, int64_t timestamp_ms)>;
   void set_edit_observer(EditObserver observer) { edit_observer_ = std::move(observer); }
   // Told of the readings of messages applied before (redelivered after a
-  // member stopped or died), which are not stored again.
+  // member stopped or died), which are not stored again (no first_stored).
   void set_redelivery_observer(Observer observer) { redelivery_observer_ = std::move(observer); }
   // Kafka commits wait for validation: after telling the observers of a
   // batch the worker notes `observed()`, and commits the batch's offsets

@@ -108,6 +108,9 @@ TEST_F(PgSeriesStoreTest, NewBatchesAreCopiedAndBatchesMeetingStoredSamplesAreCo
   Result<AppendCounts> counts = store_->Append(SeriesKind::kReading, first);
   ASSERT_TRUE(counts.has_value()) << counts.status().message();
   EXPECT_EQ(counts->inserted, 8u);
+  // VEE in the worker need not read back what it is told the store held
+  // nothing of before.
+  EXPECT_THAT(counts->first_stored, ::testing::UnorderedElementsAre(1u, 2u));
   auto latest = store_->Latest(SeriesKey{SeriesKind::kReading, 2});
   ASSERT_TRUE(latest.has_value() && latest->has_value());
   EXPECT_EQ((*latest)->timestamp_ms, kMonday + 4 * kQuarter);
@@ -123,6 +126,7 @@ TEST_F(PgSeriesStoreTest, NewBatchesAreCopiedAndBatchesMeetingStoredSamplesAreCo
   EXPECT_EQ(counts->inserted, 2u);
   EXPECT_EQ(counts->revised, 1u);
   EXPECT_EQ(counts->unchanged, 2u);
+  EXPECT_THAT(counts->first_stored, ::testing::ElementsAre(3u)) << "the compared batch";
   EXPECT_EQ(Count("SELECT count(*) FROM readings"), 11);
   EXPECT_EQ(Count("SELECT count(*) FROM readings WHERE revision = 0 AND meter_key = 1"), 5);
 
@@ -134,6 +138,7 @@ TEST_F(PgSeriesStoreTest, NewBatchesAreCopiedAndBatchesMeetingStoredSamplesAreCo
                             {{Reading(1, kMonday - (i + 1) * kQuarter, i), Reading(3, older, i)}});
     ASSERT_TRUE(counts.has_value()) << counts.status().message();
     EXPECT_EQ(counts->inserted, 2u) << "batch " << i;
+    EXPECT_THAT(counts->first_stored, ::testing::IsEmpty()) << "batch " << i;
   }
   latest = store_->Latest(SeriesKey{SeriesKind::kReading, 1});
   ASSERT_TRUE(latest.has_value() && latest->has_value());

@@ -10,6 +10,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "common/strings.h"
 #include "common/time.h"
 #include "store/postgres/pg_copy_writer.h"
 #include "store/postgres/pg_dirty_marks.h"
@@ -139,6 +140,24 @@ std::string KeyArray(std::span<const uint32_t> keys,
   return array.Take();
 }
 
+// The keys of a bigint[] in text form ("{3,17}"); NULL (no row) is none.
+void AddKeys(std::string_view array, std::vector<uint32_t>* out) {
+  if (array.size() <= 2) return;
+  for (std::string_view item : Split(array.substr(1, array.size() - 2), ',')) {
+    uint32_t key = 0;
+    std::from_chars(item.data(), item.data() + item.size(), key);
+    out->push_back(key);
+  }
+}
+
+// The entities the latest_samples upsert `rows` (entity_key, first) made
+// the first row of.
+void AddFirstStored(const PgRows& rows, std::vector<uint32_t>* out) {
+  for (int r = 0; r < rows.size(); ++r) {
+    if (rows.Text(r, 1) == "t") out->push_back(static_cast<uint32_t>(rows.Int(r, 0)));
+  }
+}
+
 constexpr std::string_view kLatestColumns = "entity_key, ts, revision, interval_s, vals";
 
 HeadSample LatestOf(const PgRows& rows, int row) {
@@ -190,7 +209,8 @@ Result<AppendCounts> PgSeriesStore::AppendIn(PgConnection& db, model::SeriesKind
     const std::vector<WalSample>& round = rounds[r];
     if (r > 0) METRIFY_RETURN_IF_ERROR(db.Exec("TRUNCATE " + t.incoming));
     if (r == 0) {
-      METRIFY_ASSIGN_OR_RETURN(const bool all_new, CopyIfAllNew(db, t, round));
+      METRIFY_ASSIGN_OR_RETURN(const bool all_new,
+                               CopyIfAllNew(db, t, round, &counts.first_stored));
       if (all_new) {
         counts.inserted += round.size();
         continue;
@@ -209,6 +229,7 @@ Result<AppendCounts> PgSeriesStore::AppendIn(PgConnection& db, model::SeriesKind
     counts.inserted += inserted;
     counts.revised += revised;
     counts.unchanged += round.size() - inserted - revised;
+    if (!rows.IsNull(0, 2)) AddKeys(rows.Text(0, 2), &counts.first_stored);
   }
   // In this transaction: the rows and the mark that their hours need
   // rolling up again commit together (`metrify worker process`).
@@ -226,7 +247,8 @@ Result<AppendCounts> PgSeriesStore::AppendIn(PgConnection& db, model::SeriesKind
 }
 
 Result<bool> PgSeriesStore::CopyIfAllNew(PgConnection& db, const PgSeriesTable& t,
-                                         std::span<const WalSample> round) {
+                                         std::span<const WalSample> round,
+                                         std::vector<uint32_t>* first_stored) {
   // After a COPY that met a stored (entity, ts), the next calls of the kind
   // compare first: a sender repeating data would otherwise pay two writes.
   constexpr int kCompareAfterConflict = 8;
@@ -258,7 +280,8 @@ Result<bool> PgSeriesStore::CopyIfAllNew(PgConnection& db, const PgSeriesTable& 
   rows.reserve(newest.size());
   for (const auto& [key, i] : newest) rows.push_back(round[i]);
   METRIFY_RETURN_IF_ERROR(db.CopyIn(t.copy_incoming, CopyRows(t, rows)));
-  METRIFY_RETURN_IF_ERROR(db.Exec(t.latest_from_incoming));
+  METRIFY_ASSIGN_OR_RETURN(PgRows moved, db.Query(t.latest_from_incoming));
+  AddFirstStored(moved, first_stored);
   return true;
 }
 

@@ -79,9 +79,11 @@ class PgSeriesStore : public SeriesStore {
   // Round 0 of AppendIn the cheap way when no sample of it is stored yet:
   // COPY straight into the table inside a savepoint. Returns false, with
   // nothing written, when some (entity, ts) is stored (then the caller
-  // compares). Errors: the database's.
+  // compares). Adds to *first_stored the entities the store held nothing
+  // of before. Errors: the database's.
   static Result<bool> CopyIfAllNew(PgConnection& db, const PgSeriesTable& t,
-                                   std::span<const engine::wal::WalSample> round);
+                                   std::span<const engine::wal::WalSample> round,
+                                   std::vector<uint32_t>* first_stored);
 
   PgPool& write_;
   PgPool& read_;

@@ -41,7 +41,12 @@ PgSeriesTable Make(model::SeriesKind kind, std::string table, std::string key_co
       " FROM {{}} ORDER BY {k}, ts DESC"
       " ON CONFLICT (kind, entity_key) DO UPDATE SET ts = EXCLUDED.ts,"
       " revision = EXCLUDED.revision, interval_s = EXCLUDED.interval_s, vals = EXCLUDED.vals"
-      " WHERE EXCLUDED.ts >= latest_samples.ts",
+      " WHERE EXCLUDED.ts >= latest_samples.ts"
+      // A row the statement inserted has no xmax; one it updated carries
+      // this transaction's (its lock on the old version, carried over).
+      // So a fresh row is the entity's first sample of the kind, however
+      // concurrent writers of the entity interleave.
+      " RETURNING entity_key, xmax = 0 AS first",
       fmt::arg("k", k), fmt::arg("f", fields), fmt::arg("kind", static_cast<int>(kind)));
   t.upsert = fmt::format(
       "WITH ins AS ("
@@ -55,7 +60,8 @@ PgSeriesTable Make(model::SeriesKind kind, std::string table, std::string key_co
       " OR ROW(i.interval_s, {inf}) IS DISTINCT FROM ROW(c.interval_s, {cf})"
       " RETURNING {k}, ts, revision, interval_s, {f}),"
       " lat AS ({lat})"
-      " SELECT count(*) FILTER (WHERE revision = 0), count(*) FILTER (WHERE revision > 0) FROM ins",
+      " SELECT count(*) FILTER (WHERE revision = 0), count(*) FILTER (WHERE revision > 0),"
+      " (SELECT array_agg(entity_key) FROM lat WHERE first) FROM ins",
       fmt::arg("k", k), fmt::arg("tab", t.table), fmt::arg("in", t.incoming), fmt::arg("f", fields),
       fmt::arg("tf", Join(t.fields, "t.")), fmt::arg("inf", Join(t.fields, "i.")),
       fmt::arg("cf", Join(t.fields, "c.")),
