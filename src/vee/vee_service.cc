@@ -288,7 +288,7 @@ void VeeService::Observe(std::span<const engine::wal::WalSample> readings,
       // (in what order concurrent revisions were stored only the engine
       // knows).
     } else {
-      if (settle_ms_ > 0) NoteRaised(*state, state->max_seen_ms, wall);
+      if (settle_ms_ > 0) NoteRaised(*state, state->max_seen_ms, wall, call);
       state->max_seen_ms = s.timestamp_ms;
     }
     Arrive(*state, s);
@@ -299,26 +299,28 @@ void VeeService::Observe(std::span<const engine::wal::WalSample> readings,
   if (added > 1) work_.notify_all();
 }
 
-void VeeService::NoteRaised(MeterState& state, int64_t before, int64_t now) {
+void VeeService::NoteRaised(MeterState& state, int64_t before, int64_t now, uint64_t call) {
   constexpr size_t kMaxRaised = 64;
-  std::deque<std::pair<int64_t, int64_t>>& raised = state.raised;
-  if (!raised.empty() && raised.back().first == now) return;
+  std::deque<MeterState::Raise>& raised = state.raised;
+  // Merged into the last: it keeps its older call, so commits wait longer,
+  // never shorter.
+  if (!raised.empty() && raised.back().at_ms == now) return;
   if (raised.size() < kMaxRaised) {
-    raised.emplace_back(now, before);
+    raised.push_back({.at_ms = now, .before_ms = before, .call = call});
   } else {
-    raised.back().first = now;  // full: the last waits longer, never shorter
+    raised.back().at_ms = now;  // full: the last waits longer, never shorter
   }
 }
 
 int64_t VeeService::Settled(MeterState& state, int64_t now, int64_t* settles_at) {
-  std::deque<std::pair<int64_t, int64_t>>& raised = state.raised;
-  while (!raised.empty() && raised.front().first <= now - settle_ms_) raised.pop_front();
+  std::deque<MeterState::Raise>& raised = state.raised;
+  while (!raised.empty() && raised.front().at_ms <= now - settle_ms_) raised.pop_front();
   if (raised.empty()) {
     *settles_at = 0;
     return INT64_MAX;
   }
-  *settles_at = raised.front().first + settle_ms_;
-  return raised.front().second;
+  *settles_at = raised.front().at_ms + settle_ms_;
+  return raised.front().before_ms;
 }
 
 void VeeService::QueueSettled() {
@@ -391,20 +393,35 @@ void VeeService::NotePending(MeterState& state, uint32_t key, uint64_t call) {
 }
 
 void VeeService::ClearPending(MeterState& state, uint32_t key) {
-  if (state.pending_call == 0 || state.settling) return;
+  if (state.pending_call == 0) return;
+  if (state.settling) {
+    // A gap waits for the observation after it to settle: a worker that
+    // died now must be given that observation's call again, not the ones
+    // before it. So a backfill that keeps bringing fresh gaps holds the
+    // count back by the settle time, not until it pauses.
+    if (!state.raised.empty()) {
+      MovePending(state, key, std::min(state.raised.front().call, state.window_call + 1));
+    }
+    return;
+  }
   if (state.latest_call <= state.window_call) {
     // Every call that named it came before its window: done, unless it
     // is queued or waits again for another reason.
     if (state.queued || state.scheduled) return;
     pending_.erase({state.pending_call, key});
     state.pending_call = 0;
-  } else if (state.pending_call <= state.window_call) {
+  } else {
     // Named again while its window ran: only the later calls wait, so a
     // meter that streams without pause does not hold the count back.
-    pending_.erase({state.pending_call, key});
-    state.pending_call = state.window_call + 1;
-    pending_.emplace(state.pending_call, key);
+    MovePending(state, key, state.window_call + 1);
   }
+}
+
+void VeeService::MovePending(MeterState& state, uint32_t key, uint64_t call) {
+  if (call <= state.pending_call) return;
+  pending_.erase({state.pending_call, key});
+  state.pending_call = call;
+  pending_.emplace(call, key);
 }
 
 uint64_t VeeService::observed() const {

@@ -147,9 +147,15 @@ class VeeService {
     bool settling = false;
     int64_t open_from_ms = 0;  // where windows start while there is no anchor
     // Observations that raised max_seen_ms within the settle time: when,
-    // and the newest timestamp before them (so the front's is the newest
-    // settled one; empty: all settled). Guarded by mu_.
-    std::deque<std::pair<int64_t, int64_t>> raised;
+    // the newest timestamp before them (so the front's is the newest
+    // settled one; empty: all settled), and the call that brought them (the
+    // front's is the oldest a gap still waits on). Guarded by mu_.
+    struct Raise {
+      int64_t at_ms = 0;
+      int64_t before_ms = 0;
+      uint64_t call = 0;
+    };
+    std::deque<Raise> raised;
     // The meter's rules and clock, resolved once per type and time zone.
     std::string rules_type, zone;
     std::shared_ptr<const RuleSet> rules;  // shared by meters of a type (RulesConfig::Shared)
@@ -199,9 +205,9 @@ class VeeService {
   void DropArrived(MeterState& state, bool keep_room);  // REQUIRES: mu_ held
 
   void Run();
-  // Notes an observation that raised max_seen_ms from `before` at wall
-  // time `now`. REQUIRES: mu_ held.
-  void NoteRaised(MeterState& state, int64_t before, int64_t now);
+  // Notes an observation of call `call` that raised max_seen_ms from
+  // `before` at wall time `now`. REQUIRES: mu_ held.
+  void NoteRaised(MeterState& state, int64_t before, int64_t now, uint64_t call);
   // The newest settled timestamp at `now`, forgetting settled
   // observations; *settles_at: when the next one settles. REQUIRES: mu_.
   int64_t Settled(MeterState& state, int64_t now, int64_t* settles_at);
@@ -256,9 +262,13 @@ class VeeService {
   // Notes call number `call` for the meter (pending, unless an older one
   // waits). REQUIRES: mu_ held.
   void NotePending(MeterState& state, uint32_t key, uint64_t call);
-  // After a window: what it covered is no longer pending, unless a gap
-  // waits to settle. REQUIRES: mu_ held.
+  // After a window: what it covered is no longer pending, but for the
+  // calls from the oldest whose observation a gap still waits to settle on.
+  // REQUIRES: mu_ held.
   void ClearPending(MeterState& state, uint32_t key);
+  // Moves the meter's pending call forward to `call` (never back).
+  // REQUIRES: mu_ held.
+  void MovePending(MeterState& state, uint32_t key, uint64_t call);
   // Stores `writes`, then moves each meter of `done` past its window.
   Status Store(std::vector<Validated>& done, std::span<const engine::wal::WalSample> writes);
   // Puts the meters of `done` whose gaps wait to settle in later_.

@@ -236,6 +236,51 @@ TEST_F(VeeServiceTest, AReadingArrivingOutOfOrderWithinTheSettleTimeMakesNoEstim
   EXPECT_EQ(vee_->stats().errors, 0u);
 }
 
+// A backfill keeps bringing fresh gaps, each waiting for the readings
+// after it to settle. The count the worker commits Kafka offsets by must
+// follow the oldest observation a gap still waits on, or it would stand
+// still until the backfill pauses.
+TEST_F(VeeServiceTest, ValidatedThroughFollowsTheOldestObservationAGapWaitsOn) {
+  auto wall = std::make_shared<std::atomic<int64_t>>(TenDaysOn());
+  vee_ = std::make_unique<VeeService>(*engine_, LookUp, RulesConfig::Defaults(),
+                                      [wall] { return wall->load(); });
+  vee_->set_settle_ms(1000);
+  auto observe = [&](int first, int last, std::initializer_list<int> skip) {
+    std::vector<WalSample> batch;
+    for (int i = first; i <= last; ++i) {
+      if (std::find(skip.begin(), skip.end(), i) == skip.end()) batch.push_back(truth_.At(i));
+    }
+    ASSERT_TRUE(engine_->Append(model::SeriesKind::kReading, batch).has_value());
+    const uint64_t windows = vee_->stats().windows;
+    vee_->Observe(batch);
+    while (vee_->stats().windows == windows)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  };
+  observe(1, 20, {});
+  EXPECT_EQ(vee_->validated_through(), 1u);
+  *wall += 100;
+  observe(25, 30, {});  // call 2: 21-24 wait until 25 has settled
+  EXPECT_EQ(vee_->validated_through(), 1u);
+  *wall += 600;
+  observe(31, 40, {35});  // call 3: and 35 until 36 has
+  EXPECT_EQ(vee_->validated_through(), 1u) << "call 2's gap waits yet";
+  // Call 2's observation settles; the meter is validated again by its timer.
+  *wall += 400;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!Overlay().contains(21) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(Overlay().contains(21)) << "21-24 estimated once 25 settled";
+  EXPECT_FALSE(Overlay().contains(35)) << "36 has not settled";
+  // The window's end is noted just after its overlay is stored.
+  while (vee_->validated_through() < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(vee_->validated_through(), 2u) << "only call 3 waits";
+  *wall += 1000;
+  vee_->Drain();
+  EXPECT_TRUE(Overlay().contains(35));
+  EXPECT_EQ(vee_->validated_through(), 3u);
+}
+
 TEST_F(VeeServiceTest, ReadingsArrivingWhileAMeterWaitsAreValidatedInOneWindow) {
   vee_->set_coalesce_ms(1000);
   for (int first : {1, 6, 11}) {
