@@ -23,8 +23,12 @@ constexpr float kQuarterAlpha = 0.1f;
 constexpr double kDailyAlpha = 0.2;
 // Meters one worker takes at a time: their overlay rows are stored with one
 // WAL append (and fdatasync) instead of one each, which cost VEE more than
-// validating.
+// validating. With PostgreSQL every batch is also a transaction, its quality
+// marks and round trips: four times as many meters per batch took a fifth
+// of PostgreSQL's CPU off the scaled benchmark (docs/benchmarks.md); in
+// process they only held 15 % more memory.
 constexpr size_t kBatchMeters = 64;
+constexpr size_t kBatchMetersRemote = 256;
 // Rows one append stores at most (a WAL record is at most 32 MiB).
 constexpr size_t kBatchRows = 100'000;
 // Bounds on the raw readings kept per meter (MeterState::arrived, ::raw) and
@@ -228,7 +232,8 @@ VeeService::VeeService(store::SeriesStore& engine, MeterLookup meters, RulesConf
       rules_(std::move(rules)),
       now_(std::move(now)),
       max_arrived_(engine.RemoteReads() ? kMaxArrivedRemote : kMaxArrived),
-      max_raw_(engine.RemoteReads() ? kMaxRawRemote : kMaxRaw) {
+      max_raw_(engine.RemoteReads() ? kMaxRawRemote : kMaxRaw),
+      batch_meters_(engine.RemoteReads() ? kBatchMetersRemote : kBatchMeters) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads_ = threads;
   for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Run(); });
@@ -476,7 +481,7 @@ void VeeService::Run() {
 void VeeService::TakeBatch(std::vector<uint32_t>* keys) {
   keys->clear();
   const size_t share =
-      std::clamp<size_t>(queue_.size() / static_cast<size_t>(threads_), 1, kBatchMeters);
+      std::clamp<size_t>(queue_.size() / static_cast<size_t>(threads_), 1, batch_meters_);
   while (keys->size() < share && !queue_.empty()) {
     const uint32_t key = queue_.front();
     queue_.pop_front();

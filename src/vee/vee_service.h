@@ -310,6 +310,7 @@ class VeeService {
   int threads_ = 1;
   // Bounds on MeterState::arrived and ::raw (kMaxArrived, kMaxRaw in the .cc).
   size_t max_arrived_ = 0, max_raw_ = 0;
+  size_t batch_meters_ = 0;  // most meters per batch (kBatchMeters in the .cc)
   std::vector<std::thread> workers_;
 };
 
