@@ -24,7 +24,7 @@ constexpr double kDailyAlpha = 0.2;
 // Meters one worker takes at a time: their overlay rows are stored with one
 // WAL append (and fdatasync) instead of one each, which cost VEE more than
 // validating. With PostgreSQL every batch is also a transaction, its quality
-// marks and round trips: four times as many meters per batch took a fifth
+// marks and round trips: four times as many meters per batch took a sixth
 // of PostgreSQL's CPU off the scaled benchmark (docs/benchmarks.md); in
 // process they only held 15 % more memory.
 constexpr size_t kBatchMeters = 64;

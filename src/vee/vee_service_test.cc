@@ -112,6 +112,30 @@ class VeeServiceTest : public ::testing::Test {
     vee_->Drain();
   }
 
+  // A service with settle time `settle_ms` on a clock the test moves.
+  std::shared_ptr<std::atomic<int64_t>> SettlingOnAMovedClock(int64_t settle_ms) {
+    auto wall = std::make_shared<std::atomic<int64_t>>(TenDaysOn());
+    vee_ = std::make_unique<VeeService>(*engine_, LookUp, RulesConfig::Defaults(),
+                                        [wall] { return wall->load(); });
+    vee_->set_settle_ms(settle_ms);
+    return wall;
+  }
+
+  // Stores readings `first`..`last` (but `skip`), tells VEE and waits for
+  // the window that follows; Drain would wait for the settle time, which a
+  // moved clock may never pass.
+  void ObserveAndWait(int first, int last, std::initializer_list<int> skip) {
+    std::vector<WalSample> batch;
+    for (int i = first; i <= last; ++i) {
+      if (std::find(skip.begin(), skip.end(), i) == skip.end()) batch.push_back(truth_.At(i));
+    }
+    ASSERT_TRUE(engine_->Append(model::SeriesKind::kReading, batch).has_value());
+    const uint64_t windows = vee_->stats().windows;
+    vee_->Observe(batch);
+    while (vee_->stats().windows == windows)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+
   std::map<int, ValidatedInterval> Overlay() {
     std::vector<engine::HeadSample> rows;
     EXPECT_TRUE(engine_
@@ -189,30 +213,9 @@ TEST_F(VeeServiceTest, ALateReadingReplacesItsEstimate) {
 // backfill's gap, overdue by the clock at once, waits for the settle time
 // instead of being estimated, withdrawn and its day validated again.
 TEST_F(VeeServiceTest, AReadingArrivingOutOfOrderWithinTheSettleTimeMakesNoEstimate) {
-  auto wall = std::make_shared<std::atomic<int64_t>>(kT0 + 10 * int64_t{86'400'000});
-  MeterInfo meter;
-  meter.id = "SM7";
-  meter.register_digits = 8;
-  meter.register_decimals = 3;
-  vee_ = std::make_unique<VeeService>(
-      *engine_,
-      [meter](uint32_t key) -> std::optional<MeterInfo> {
-        if (key == kMeter) return meter;
-        return std::nullopt;
-      },
-      RulesConfig::Defaults(), [wall] { return wall->load(); });
-  vee_->set_settle_ms(1000);
-  auto observe = [&](int first, int last, std::initializer_list<int> skip) {
-    std::vector<WalSample> batch;
-    for (int i = first; i <= last; ++i) {
-      if (std::find(skip.begin(), skip.end(), i) == skip.end()) batch.push_back(truth_.At(i));
-    }
-    ASSERT_TRUE(engine_->Append(model::SeriesKind::kReading, batch).has_value());
-    const uint64_t windows = vee_->stats().windows;
-    vee_->Observe(batch);
-    // Drain would wait for the settle time, which this clock never passes.
-    while (vee_->stats().windows == windows)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::shared_ptr<std::atomic<int64_t>> wall = SettlingOnAMovedClock(1000);
+  auto observe = [this](int first, int last, std::initializer_list<int> skip) {
+    ObserveAndWait(first, last, skip);
   };
   // Readings 11 to 20 are less than due_after_hours (4 h) of data past 10.
   observe(1, 20, {10});
@@ -241,20 +244,9 @@ TEST_F(VeeServiceTest, AReadingArrivingOutOfOrderWithinTheSettleTimeMakesNoEstim
 // follow the oldest observation a gap still waits on, or it would stand
 // still until the backfill pauses.
 TEST_F(VeeServiceTest, ValidatedThroughFollowsTheOldestObservationAGapWaitsOn) {
-  auto wall = std::make_shared<std::atomic<int64_t>>(TenDaysOn());
-  vee_ = std::make_unique<VeeService>(*engine_, LookUp, RulesConfig::Defaults(),
-                                      [wall] { return wall->load(); });
-  vee_->set_settle_ms(1000);
-  auto observe = [&](int first, int last, std::initializer_list<int> skip) {
-    std::vector<WalSample> batch;
-    for (int i = first; i <= last; ++i) {
-      if (std::find(skip.begin(), skip.end(), i) == skip.end()) batch.push_back(truth_.At(i));
-    }
-    ASSERT_TRUE(engine_->Append(model::SeriesKind::kReading, batch).has_value());
-    const uint64_t windows = vee_->stats().windows;
-    vee_->Observe(batch);
-    while (vee_->stats().windows == windows)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::shared_ptr<std::atomic<int64_t>> wall = SettlingOnAMovedClock(1000);
+  auto observe = [this](int first, int last, std::initializer_list<int> skip) {
+    ObserveAndWait(first, last, skip);
   };
   observe(1, 20, {});
   EXPECT_EQ(vee_->validated_through(), 1u);
