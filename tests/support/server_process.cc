@@ -259,8 +259,13 @@ std::optional<std::string> ServerProcess::WaitForLogLine(
     const std::function<bool(std::string_view)>& match, std::chrono::milliseconds timeout) const {
   auto deadline = Clock::now() + timeout;
   for (;;) {
-    std::istringstream lines(log());
-    for (std::string line; std::getline(lines, line);) {
+    const std::string text = log();
+    // Whole lines only: the server may be writing the last one right now,
+    // and half a JSON line that already names what the test waits for
+    // would not parse.
+    for (size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos;
+         start = end + 1) {
+      std::string line = text.substr(start, end - start);
       if (match(line)) return line;
     }
     if (Clock::now() >= deadline) return std::nullopt;
