@@ -140,21 +140,16 @@ std::string KeyArray(std::span<const uint32_t> keys,
   return array.Take();
 }
 
-// The keys of a bigint[] in text form ("{3,17}"); NULL (no row) is none.
-void AddKeys(std::string_view array, std::vector<uint32_t>* out) {
+// The keys in column `column` of the first row, a bigint[] in text form
+// ("{3,17}"); NULL (array_agg of no row) is none.
+void AddKeys(const PgRows& rows, int column, std::vector<uint32_t>* out) {
+  if (rows.size() == 0 || rows.IsNull(0, column)) return;
+  const std::string_view array = rows.Text(0, column);
   if (array.size() <= 2) return;
   for (std::string_view item : Split(array.substr(1, array.size() - 2), ',')) {
     uint32_t key = 0;
     std::from_chars(item.data(), item.data() + item.size(), key);
     out->push_back(key);
-  }
-}
-
-// The entities the latest_samples upsert `rows` (entity_key, first) made
-// the first row of.
-void AddFirstStored(const PgRows& rows, std::vector<uint32_t>* out) {
-  for (int r = 0; r < rows.size(); ++r) {
-    if (rows.Text(r, 1) == "t") out->push_back(static_cast<uint32_t>(rows.Int(r, 0)));
   }
 }
 
@@ -229,7 +224,7 @@ Result<AppendCounts> PgSeriesStore::AppendIn(PgConnection& db, model::SeriesKind
     counts.inserted += inserted;
     counts.revised += revised;
     counts.unchanged += round.size() - inserted - revised;
-    if (!rows.IsNull(0, 2)) AddKeys(rows.Text(0, 2), &counts.first_stored);
+    AddKeys(rows, 2, &counts.first_stored);
   }
   // In this transaction: the rows and the mark that their hours need
   // rolling up again commit together (`metrify worker process`).
@@ -281,7 +276,7 @@ Result<bool> PgSeriesStore::CopyIfAllNew(PgConnection& db, const PgSeriesTable& 
   for (const auto& [key, i] : newest) rows.push_back(round[i]);
   METRIFY_RETURN_IF_ERROR(db.CopyIn(t.copy_incoming, CopyRows(t, rows)));
   METRIFY_ASSIGN_OR_RETURN(PgRows moved, db.Query(t.latest_from_incoming));
-  AddFirstStored(moved, first_stored);
+  AddKeys(moved, 0, first_stored);
   return true;
 }
 

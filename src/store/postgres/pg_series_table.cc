@@ -68,7 +68,9 @@ PgSeriesTable Make(model::SeriesKind kind, std::string table, std::string key_co
       fmt::arg("lat", fmt::format(fmt::runtime(latest), "ins")));
   t.copy_direct = fmt::format(
       "COPY {} ({}, ts, revision, interval_s, {}) FROM STDIN (FORMAT binary)", t.table, k, fields);
-  t.latest_from_incoming = fmt::format(fmt::runtime(latest), t.incoming);
+  t.latest_from_incoming =
+      fmt::format("WITH lat AS ({}) SELECT array_agg(entity_key) FROM lat WHERE first",
+                  fmt::format(fmt::runtime(latest), t.incoming));
   t.read_latest = fmt::format(
       "SELECT DISTINCT ON (ts) ts, interval_s, revision, {f} FROM {tab}"
       " WHERE {k} = $1 AND ts >= $2 AND ts < $3 ORDER BY ts, revision DESC",
